@@ -1,0 +1,64 @@
+# ids2 developer entry points. `sudo make test` and `sudo make run` work on a fresh Debian 12
+# or Raspberry Pi OS machine: they install what they need themselves.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PYTEST := $(BIN)/pytest
+IDS2 := $(BIN)/ids2
+# Suites that need root, a network namespace, a container engine or QEMU.
+SLOW_SUITES := capture or engine or system
+
+.PHONY: deps venv test test-fast lint bench docs run deb image clean
+
+deps:
+	sh tests/system-deps.sh
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+venv: $(VENV)/.installed
+
+## Every suite: unit, integration (real tools), capture, engine and system (QEMU boot).
+test: deps venv
+	$(PYTEST) -m "not ($(SLOW_SUITES))"
+	$(PYTEST) -m capture
+	$(PYTEST) -m engine
+	$(PYTEST) -m system
+
+## Unit and integration tests only: seconds, no root needed for most.
+test-fast: venv
+	$(PYTEST) -m "not ($(SLOW_SUITES))"
+
+lint: venv
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+	$(BIN)/mypy
+
+## Regenerate the shipped config file and the README reference from the schema.
+docs: venv
+	$(IDS2) config example > etc/ids2/config.yaml
+	$(BIN)/python -c 'import re, sys, subprocess; \
+	ref = subprocess.run(["$(IDS2)", "config", "reference"], capture_output=True, text=True, check=True).stdout; \
+	text = open("README.md").read(); \
+	b, e = "<!-- BEGIN CONFIG REFERENCE -->\n", "<!-- END CONFIG REFERENCE -->"; \
+	head, rest = text.split(b, 1); tail = rest.split(e, 1)[1]; \
+	open("README.md", "w").write(head + b + ref + e + tail)'
+
+bench: deps venv
+	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+run: deps venv
+	$(IDS2) --config $${IDS2_CONFIG:-etc/ids2/config.yaml} config validate
+
+deb:
+	@echo "make deb: the Debian package is not built yet (issue: Debian package)" >&2; exit 1
+
+image:
+	@echo "make image: the Pi image is not built yet (issue: the Pi 5 image)" >&2; exit 1
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build dist src/*.egg-info

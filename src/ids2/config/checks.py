@@ -1,0 +1,112 @@
+"""Value checks used by the schema: each returns None or what was expected, in words."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import Any
+from urllib.parse import urlsplit
+
+# Linux interface names: at most 15 bytes (IFNAMSIZ - 1), no '/', ':' or white space.
+_INTERFACE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,14}$")
+_AWS_REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$")
+# OpenSearch index names: lowercase, no \ / * ? " < > | , # : or space, not starting with - _ +
+_INDEX_PREFIX = re.compile(r"^[a-z0-9][a-z0-9._-]{0,200}$")
+_SYSTEMD_CALENDAR = re.compile(r"^[A-Za-z0-9 ,:*./~-]{1,100}$")
+
+
+def interface_name(value: Any) -> str | None:
+    """Accept a Linux network interface name such as eth0 or enp1s0."""
+    if value == "." or value == ".." or not _INTERFACE.match(value):
+        return "a network interface name (1-15 of A-Z a-z 0-9 _ . -, such as eth0)"
+    return None
+
+
+def network(value: Any) -> str | None:
+    """Accept an IPv4 or IPv6 network in CIDR notation, host bits clear or not."""
+    try:
+        ipaddress.ip_network(value, strict=False)
+    except ValueError:
+        return "a network in CIDR notation such as 192.168.0.0/16"
+    return None
+
+
+def ip_address(value: Any) -> str | None:
+    """Accept a literal IPv4 or IPv6 address (the exporter's listen address)."""
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return "an IP address such as 127.0.0.1"
+    return None
+
+
+def http_url_or_empty(value: Any) -> str | None:
+    """Accept '' (not configured) or an http(s) URL with a host name and no query."""
+    if value == "":
+        return None
+    try:
+        parts = urlsplit(value)
+        port = parts.port
+    except ValueError:
+        port = None
+        parts = None
+    if (
+        parts is None
+        or parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or parts.query
+        or parts.fragment
+        or parts.username is not None
+        or (port is not None and not 0 < port < 65536)
+    ):
+        return "an http(s) URL such as https://search-x.eu-west-1.es.amazonaws.com, or ''"
+    return None
+
+
+def ssh_url_or_empty(value: Any) -> str | None:
+    """Accept '' or a git remote reachable over SSH (ssh://host/path or user@host:path)."""
+    if value == "" or value.startswith("ssh://") or re.match(r"^[\w.-]+@[\w.-]+:\S+$", value):
+        return None
+    return "a git remote over SSH such as git@example.org:sensors/ids2.git, or ''"
+
+
+def aws_region_or_empty(value: Any) -> str | None:
+    """Accept '' (take the region from the AWS profile) or a region name like eu-west-1."""
+    if value == "" or _AWS_REGION.match(value):
+        return None
+    return "an AWS region such as eu-west-1, or ''"
+
+
+def index_prefix(value: Any) -> str | None:
+    """Accept a prefix that makes valid OpenSearch index names."""
+    if _INDEX_PREFIX.match(value):
+        return None
+    return "a lowercase index prefix of a-z 0-9 . _ - (such as ids2-logs)"
+
+
+def absolute_path(value: Any) -> str | None:
+    """Accept an absolute file system path."""
+    if value.startswith("/") and "\0" not in value:
+        return None
+    return "an absolute path"
+
+
+def absolute_path_or_empty(value: Any) -> str | None:
+    """Accept '' (not used) or an absolute path."""
+    return None if value == "" else absolute_path(value)
+
+
+def systemd_calendar(value: Any) -> str | None:
+    """Accept a systemd OnCalendar= expression (checked loosely; systemd checks it fully)."""
+    if _SYSTEMD_CALENDAR.match(value):
+        return None
+    return "a systemd calendar expression such as daily or *-*-* 03:00"
+
+
+def suricata_rule_source(value: Any) -> str | None:
+    """Accept a suricata-update source name (et/open) or a rules URL / local file."""
+    if re.match(r"^[a-z0-9_-]+/[a-z0-9_.-]+$", value) or value.startswith(
+        ("https://", "http://", "file:///")
+    ):
+        return None
+    return "a suricata-update source name such as et/open, or an https:// or file:/// URL"

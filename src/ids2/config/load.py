@@ -1,0 +1,103 @@
+"""Read, parse and validate the configuration file into a `Config`."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ids2.config.crossfield import check_relations, warnings_for
+from ids2.config.machine import Machine
+from ids2.config.schema import ROOT, SECRETS
+from ids2.config.spec import Section
+from ids2.config.validate import Problems, check_section, default_of
+from ids2.errors import ConfigError
+
+DEFAULT_PATH = "/etc/ids2/config.yaml"
+
+
+def config_path(given: str | None) -> Path:
+    """The config file to use: the --config argument, then $IDS2_CONFIG, then the default."""
+    return Path(given or os.environ.get("IDS2_CONFIG") or DEFAULT_PATH)
+
+
+@dataclass(frozen=True)
+class Config:
+    """Validated configuration values with every default filled in."""
+
+    source: str
+    values: dict[str, Any]
+    warnings: list[str] = field(default_factory=list)
+
+    def __getitem__(self, key: str) -> Any:
+        return self.values[key]
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """A safe loader that refuses duplicate keys, which PyYAML would silently overwrite."""
+
+
+def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    seen: set[Any] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node)
+        if key in seen:
+            mark = key_node.start_mark
+            raise yaml.MarkedYAMLError(problem=f"duplicate key {key!r}", problem_mark=mark)
+        seen.add(key)
+    return loader.construct_mapping(node)
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def parse_yaml(text: str, source: str) -> Any:
+    """Parse YAML text, turning syntax errors into a ConfigError with line and column."""
+    try:
+        return yaml.load(text, Loader=_StrictLoader)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "somewhere"
+        raise ConfigError(source, [f"at {where}: not valid YAML: {error.problem}"]) from None
+    except yaml.YAMLError as error:
+        raise ConfigError(source, [f"not valid YAML: {error}"]) from None
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(str(path), ["the file does not exist"]) from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(str(path), [f"cannot be read: {error}"]) from None
+
+
+def validate_document(
+    document: Any, source: str, machine: Machine, schema: Section = ROOT
+) -> Config:
+    """Validate a parsed document; raise ConfigError listing every problem found."""
+    problems = Problems()
+    values = check_section(schema, document, "", problems)
+    if schema is ROOT:
+        problems.extend(check_relations(values, machine, problems.invalid_paths))
+    if problems:
+        raise ConfigError(source, list(problems))
+    warnings = warnings_for(values, machine) if schema is ROOT else []
+    return Config(source, values, warnings)
+
+
+def load_config(path: Path, machine: Machine | None = None) -> Config:
+    """Read and validate the main configuration file."""
+    document = parse_yaml(_read(path), str(path))
+    return validate_document(document, str(path), machine or Machine.this_one())
+
+
+def load_secrets(path: Path) -> dict[str, Any]:
+    """Read the root-only secrets file; a missing file means no secrets."""
+    if not path.exists():
+        return default_of(SECRETS)
+    document = parse_yaml(_read(path), str(path))
+    return validate_document(document, str(path), Machine.this_one(), SECRETS).values

@@ -1,0 +1,26 @@
+"""Facts about the machine that some configuration checks depend on (cores, RAM, NICs)."""
+
+from __future__ import annotations
+
+import os
+import socket
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Machine:
+    """What the configuration is checked against; tests pass their own."""
+
+    cpu_count: int
+    memory_mb: int
+    interfaces: frozenset[str]
+
+    @classmethod
+    def this_one(cls) -> Machine:
+        """Read the facts of the machine we run on, without importing psutil."""
+        memory_bytes = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+        try:
+            interfaces = frozenset(name for _, name in socket.if_nameindex())
+        except OSError:
+            interfaces = frozenset()
+        return cls(os.cpu_count() or 1, memory_bytes // (1024 * 1024), interfaces)

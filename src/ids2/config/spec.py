@@ -1,0 +1,98 @@
+"""The building blocks of the configuration schema: options with a type, a default and a check.
+
+The schema is declared in Python rather than JSON-schema so that value checks (interface
+names, URLs, networks) are plain functions and the validator stays small and dependency-free.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Kind = Literal["string", "integer", "number", "boolean"]
+ValueCheck = Callable[[Any], str | None]
+"""Returns None when a value is acceptable, else what was expected ("an https URL")."""
+
+KIND_NAMES: dict[Kind, str] = {
+    "string": "a string",
+    "integer": "a whole number",
+    "number": "a number",
+    "boolean": "true or false",
+}
+
+
+@dataclass(frozen=True)
+class Option:
+    """One leaf of the configuration: a scalar, or a list of scalars when `is_list`."""
+
+    description: str
+    default: Any
+    kind: Kind
+    is_list: bool = False
+    minimum: float | None = None
+    maximum: float | None = None
+    choices: tuple[Any, ...] | None = None
+    check: ValueCheck | None = None
+    example: Any = None
+    secret: bool = False
+
+    def expectation(self) -> str:
+        """Describe an acceptable item in words, for error messages and the reference."""
+        if self.choices is not None:
+            return "one of " + ", ".join(repr(choice) for choice in self.choices)
+        words = KIND_NAMES[self.kind]
+        if self.minimum is not None and self.maximum is not None:
+            words += f" from {self.minimum:g} to {self.maximum:g}"
+        elif self.minimum is not None:
+            words += f" of at least {self.minimum:g}"
+        return words
+
+
+@dataclass(frozen=True)
+class Section:
+    """A mapping of named options and sub-sections; keys outside it are errors."""
+
+    description: str
+    children: Mapping[str, Option | Section] = field(default_factory=dict)
+
+
+def string(description: str, default: str, **extra: Any) -> Option:
+    """Declare a string option."""
+    return Option(description, default, "string", **extra)
+
+
+def integer(description: str, default: int, minimum: int, maximum: int, **extra: Any) -> Option:
+    """Declare a whole-number option with its inclusive range."""
+    return Option(description, default, "integer", minimum=minimum, maximum=maximum, **extra)
+
+
+def number(
+    description: str, default: float, minimum: float, maximum: float, **extra: Any
+) -> Option:
+    """Declare a number option (integers accepted) with its inclusive range."""
+    return Option(description, default, "number", minimum=minimum, maximum=maximum, **extra)
+
+
+def boolean(description: str, default: bool, **extra: Any) -> Option:
+    """Declare a true/false option."""
+    return Option(description, default, "boolean", **extra)
+
+
+def choice(description: str, default: str, choices: tuple[str, ...], **extra: Any) -> Option:
+    """Declare a string option limited to a fixed set of words."""
+    return Option(description, default, "string", choices=choices, **extra)
+
+
+def string_list(description: str, default: list[str], **extra: Any) -> Option:
+    """Declare a list of strings, each checked by `check` when given."""
+    return Option(description, default, "string", is_list=True, **extra)
+
+
+def integer_list(
+    description: str, default: list[int], minimum: int, maximum: int, **extra: Any
+) -> Option:
+    """Declare a list of whole numbers, each within the inclusive range."""
+    return Option(
+        description, default, "integer", is_list=True, minimum=minimum, maximum=maximum, **extra
+    )

@@ -1,0 +1,135 @@
+"""Check a parsed YAML document against the schema, collecting every problem at once.
+
+Each problem names the key path, what was expected and what was found, so a person can fix
+the file in one pass. Values of secret options are never repeated back.
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+from ids2.config.spec import KIND_NAMES, Option, Section
+
+REDACTED = "<redacted>"
+
+
+def describe(value: Any, secret: bool = False) -> str:
+    """Render a found value briefly for an error message, hiding secrets."""
+    if secret:
+        return REDACTED
+    if value is None:
+        return "nothing (an empty value)"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def _kind_matches(option: Option, value: Any) -> bool:
+    if isinstance(value, bool):
+        return option.kind == "boolean"
+    if option.kind == "integer":
+        return isinstance(value, int)
+    if option.kind == "number":
+        return isinstance(value, int | float)
+    if option.kind == "string":
+        return isinstance(value, str)
+    return False
+
+
+class Problems(list[str]):
+    """Problem messages, plus the key paths whose values were rejected."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.invalid_paths: set[str] = set()
+
+    def reject(self, path: str, message: str) -> None:
+        self.invalid_paths.add(path.split("[")[0])
+        self.append(message)
+
+
+def _check_scalar(option: Option, value: Any, path: str, problems: Problems) -> None:
+    def problem(expected: str) -> None:
+        problems.reject(
+            path, f"at '{path}': expected {expected}, got {describe(value, option.secret)}"
+        )
+
+    matches = _kind_matches(option, value)
+    out_of_range = matches and (
+        (option.minimum is not None and value < option.minimum)
+        or (option.maximum is not None and value > option.maximum)
+    )
+    if not matches or out_of_range or (option.choices is not None and value not in option.choices):
+        problem(option.expectation())
+        return
+    if option.check is not None:
+        expected = option.check(value)
+        if expected is not None:
+            problem(expected)
+
+
+def _check_option(option: Option, value: Any, path: str, problems: Problems) -> Any:
+    if not option.is_list:
+        _check_scalar(option, value, path, problems)
+        return value
+    if not isinstance(value, list):
+        problems.reject(
+            path,
+            f"at '{path}': expected a list of {KIND_NAMES[option.kind]}s, "
+            f"got {describe(value, option.secret)}",
+        )
+        return value
+    for index, item in enumerate(value):
+        _check_scalar(option, item, f"{path}[{index}]", problems)
+    return value
+
+
+def _unknown_key_problem(section: Section, key: Any, path: str) -> str:
+    known = list(section.children)
+    where = f"at '{_join(path, str(key))}'"
+    close = difflib.get_close_matches(str(key), known, n=1)
+    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    return f"{where}: unknown key{hint}; expected one of: {', '.join(known)}"
+
+
+def check_section(section: Section, document: Any, path: str, problems: Problems) -> Any:
+    """Return `document` with defaults filled in, appending every problem found."""
+    if document is None:
+        document = {}
+    if not isinstance(document, dict):
+        where = f"at '{path}'" if path else "at the top level"
+        problems.reject(path, f"{where}: expected a mapping of keys, got {describe(document)}")
+        return default_of(section)
+    result: dict[str, Any] = {}
+    for key in document:
+        if key not in section.children:
+            problems.append(_unknown_key_problem(section, key, path))
+    for key, child in section.children.items():
+        child_path = _join(path, key)
+        if isinstance(child, Section):
+            result[key] = check_section(child, document.get(key), child_path, problems)
+        elif key in document:
+            result[key] = _check_option(child, document[key], child_path, problems)
+        else:
+            result[key] = _copy_default(child.default)
+    return result
+
+
+def _copy_default(value: Any) -> Any:
+    return list(value) if isinstance(value, list) else value
+
+
+def default_of(section: Section) -> dict[str, Any]:
+    """The fully defaulted values of a section, as the validator would produce them."""
+    return {
+        key: default_of(child) if isinstance(child, Section) else _copy_default(child.default)
+        for key, child in section.children.items()
+    }

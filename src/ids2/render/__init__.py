@@ -1,0 +1,56 @@
+"""Renderers: pure functions from the validated config to the text of each generated file.
+
+Each renderer module exposes `render(config) -> list[RenderedFile]`. Validation with the
+real tool (suricata -T, promtool, the VRL compiler) is attached to each file, so applying
+can refuse a file before it replaces the running one.
+"""
+
+from __future__ import annotations
+
+import importlib
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ids2.config.load import Config
+from ids2.errors import Ids2Error
+
+Validator = Callable[[Path], str]
+"""Checks a candidate file (at a temporary path); returns a one-line note such as
+'suricata -T: ok' and raises ValidationError with the tool's own message when it fails."""
+
+RENDERER_MODULES: list[str] = ["suricata", "vector", "prometheus"]
+"""Modules under ids2.render, in the order their files are rendered and applied."""
+
+
+class ValidationError(Ids2Error):
+    """A rendered file was refused by its validating tool; the running one stays."""
+
+    exit_status = 3
+
+
+@dataclass(frozen=True)
+class RenderedFile:
+    """One generated file: its name in the output directory, content and validator."""
+
+    name: str
+    content: str
+    validator: Validator | None = None
+    mode: int = 0o644
+
+
+def tool_missing_note(tool: str) -> str | None:
+    """A 'not checked' note when `tool` is not on PATH, else None."""
+    if shutil.which(tool) is None:
+        return f"not checked: {tool} is not installed"
+    return None
+
+
+def render_all(config: Config) -> list[RenderedFile]:
+    """Every generated file for this configuration."""
+    files: list[RenderedFile] = []
+    for module_name in RENDERER_MODULES:
+        module = importlib.import_module(f"ids2.render.{module_name}")
+        files.extend(module.render(config))
+    return files

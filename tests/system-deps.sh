@@ -1,0 +1,40 @@
+#!/bin/sh
+# Install the Debian packages that ids2's tests and tools need, once; run as root.
+# On Debian 12 Suricata 7 comes from bookworm-backports; on Pi OS / Debian trixie from main.
+set -eu
+
+packages="make git python3 python3-venv python3-dev gcc suricata suricata-update
+prometheus redis-server iproute2 tcpreplay shellcheck lintian dh-virtualenv debhelper
+devscripts build-essential dh-python python3-setuptools systemd
+debootstrap qemu-system-x86 qemu-system-arm qemu-user-static binfmt-support e2fsprogs
+podman runc netavark aardvark-dns iptables busybox-static docker-compose curl"
+
+missing=""
+for package in $packages; do
+    dpkg-query -W -f='${Status}\n' "$package" 2>/dev/null | grep -q '^install ok installed$' \
+        || missing="$missing $package"
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+    echo "missing Debian packages:$missing; run as root (sudo make test) to install them" >&2
+    exit 1
+fi
+
+# shellcheck source=/dev/null
+. /etc/os-release
+export DEBIAN_FRONTEND=noninteractive
+if [ "${VERSION_CODENAME:-}" = bookworm ] && ! grep -rqs bookworm-backports /etc/apt/sources.list /etc/apt/sources.list.d/; then
+    printf 'Types: deb\nURIs: http://deb.debian.org/debian\nSuites: bookworm-backports\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
+        > /etc/apt/sources.list.d/bookworm-backports.sources
+fi
+apt-get update -q
+# Services installed here must not start by themselves: tests start what they need.
+printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+backports=""
+[ "${VERSION_CODENAME:-}" = bookworm ] && backports="-t bookworm-backports"
+# shellcheck disable=SC2086 # word splitting of the package list is intended
+apt-get install -y -q --no-install-recommends $backports suricata suricata-update
+# shellcheck disable=SC2086
+apt-get install -y -q --no-install-recommends $missing
