@@ -9,7 +9,7 @@ IDS2 := $(BIN)/ids2
 # Suites that need root, a network namespace, a container engine or QEMU.
 SLOW_SUITES := capture or engine or system
 
-.PHONY: deps venv test test-fast lint bench docs run deb image clean
+.PHONY: deps venv test test-fast lint bench docs run deb lock image clean
 
 deps:
 	sh tests/system-deps.sh
@@ -54,8 +54,21 @@ bench: deps venv
 run: deps venv
 	$(IDS2) --config $${IDS2_CONFIG:-etc/ids2/config.yaml} config validate
 
-deb:
-	@echo "make deb: the Debian package is not built yet (issue: Debian package)" >&2; exit 1
+## The Debian package for this machine's architecture, built from the files git knows,
+## into dist/, and checked by lintian (errors and warnings fail).
+deb: deps
+	rm -rf build/deb && mkdir -p build/deb/ids2 dist
+	git ls-files -co --exclude-standard | tar -cf - -T - | tar -C build/deb/ids2 -xf -
+	cd build/deb/ids2 && dpkg-buildpackage -us -uc -b
+	mv build/deb/ids2_*.deb dist/
+	lintian --fail-on error,warning --suppress-tags running-with-root-privileges dist/ids2_*.deb
+
+## Re-pin the runtime dependencies the package ships (requirements.lock).
+lock:
+	rm -rf build/lock && /usr/bin/python3 -m venv build/lock
+	build/lock/bin/pip install -q .
+	{ echo "# Pinned runtime dependencies of the ids2 Debian package (dh-virtualenv); see pyproject.toml."; \
+	  echo "# Regenerate: make lock"; build/lock/bin/pip freeze --exclude ids2; } > requirements.lock
 
 image:
 	@echo "make image: the Pi image is not built yet (issue: the Pi 5 image)" >&2; exit 1

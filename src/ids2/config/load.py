@@ -96,7 +96,15 @@ def load_config(path: Path, machine: Machine | None = None) -> Config:
 
 
 def load_secrets(path: Path) -> dict[str, Any]:
-    """Read the root-only secrets file; a missing file means no secrets."""
+    """Read the root-only secrets file; a missing file means no secrets.
+
+    Under systemd the file reaches an unprivileged controller as the credential
+    `secrets.yaml` (LoadCredential=), readable by that service alone, while the original
+    stays root-only; that copy is preferred when present.
+    """
+    credentials = os.environ.get("CREDENTIALS_DIRECTORY")
+    if credentials and (Path(credentials) / "secrets.yaml").exists():
+        path = Path(credentials) / "secrets.yaml"
     if not path.exists():
         return default_of(SECRETS)
     document = parse_yaml(_read(path), str(path))

@@ -281,3 +281,12 @@ def test_duplicate_keys_are_refused() -> None:
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="the file does not exist"):
         load_config(tmp_path / "nope.yaml", PI5)
+
+
+def test_secrets_come_from_the_systemd_credential_when_present(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "secrets.yaml").write_text("opensearch_username: from-credential\n")
+    monkeypatch.setenv("CREDENTIALS_DIRECTORY", str(tmp_path))
+    secrets = load_secrets(Path("/etc/ids2/root-only-and-unreadable.yaml"))
+    assert secrets["opensearch_username"] == "from-credential"
