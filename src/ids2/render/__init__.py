@@ -20,7 +20,7 @@ Validator = Callable[[Path], str]
 """Checks a candidate file (at a temporary path); returns a one-line note such as
 'suricata -T: ok' and raises ValidationError with the tool's own message when it fails."""
 
-RENDERER_MODULES: list[str] = ["suricata", "vector", "prometheus"]
+RENDERER_MODULES: list[str] = ["suricata", "vector", "prometheus", "stack"]
 """Modules under ids2.render, in the order their files are rendered and applied."""
 
 

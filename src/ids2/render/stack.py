@@ -1,0 +1,82 @@
+"""stack.env and grafana.env: the values docker-compose.yml interpolates, from the config.
+
+The compose file itself is static (stack/docker-compose.yml); everything that depends on
+/etc/ids2/config.yaml reaches it through these environment files. grafana.env carries the
+generated admin password and is readable by root only.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import ids2
+from ids2.config.load import Config, load_secrets
+from ids2.render import RenderedFile, ValidationError
+
+INSTALLED_STACK_DIR = Path("/usr/share/ids2/stack")
+CPU_PERIOD_MS = 100
+
+
+def stack_dir() -> Path:
+    """Where the static stack files are: the package's copy, else the source tree's."""
+    if INSTALLED_STACK_DIR.is_dir():
+        return INSTALLED_STACK_DIR
+    return Path(ids2.__file__).resolve().parents[2] / "stack"
+
+
+def cpu_quota(cpus: float) -> str:
+    """A compose cpu_quota duration for `cpus` cores over the 100 ms period."""
+    return f"{max(round(cpus * CPU_PERIOD_MS * 1000), 1000)}us"
+
+
+def _env_file(values: dict[str, str]) -> str:
+    lines = ["# Rendered by ids2 from /etc/ids2/config.yaml; edit that file, not this one."]
+    lines += [f"{key}={value}" for key, value in values.items()]
+    return "\n".join(lines) + "\n"
+
+
+def stack_environment(config: Config) -> dict[str, str]:
+    """Every variable docker-compose.yml needs, by name."""
+    stack, paths = config["stack"], config["paths"]
+    values = {
+        "IDS2_RENDERED_DIR": paths["rendered_dir"],
+        "IDS2_STATE_DIR": paths["state_dir"],
+        "IDS2_RAMDISK": config["ramdisk"]["mount_point"],
+        "IDS2_SPOOL_DIR": config["shipping"]["spool"]["directory"],
+        "IDS2_STACK_DIR": str(stack_dir()),
+        "IDS2_REDIS_MAXMEMORY": f"{stack['redis']['memory_mb'] * 4 // 5}mb",
+        "IDS2_PROMETHEUS_RETENTION": f"{stack['prometheus']['retention_days']}d",
+        "IDS2_GRAFANA_ADDRESS": stack["grafana"]["listen_address"],
+        "IDS2_GRAFANA_PORT": str(stack["grafana"]["port"]),
+    }
+    for service in ("vector", "redis", "prometheus", "grafana"):
+        prefix = f"IDS2_{service.upper()}"
+        values[f"{prefix}_CPU_QUOTA"] = cpu_quota(stack[service]["cpus"])
+        values[f"{prefix}_MEMORY"] = f"{stack[service]['memory_mb']}m"
+    return values
+
+
+def check_variables(path: Path) -> str:
+    """Every ${VARIABLE} that docker-compose.yml interpolates is defined in the env file."""
+    compose_text = (stack_dir() / "docker-compose.yml").read_text(encoding="utf-8")
+    wanted = set(re.findall(r"\$\{(\w+)", compose_text))
+    defined = {
+        line.split("=", 1)[0]
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if "=" in line and not line.startswith("#")
+    }
+    missing = sorted(wanted - defined)
+    if missing:
+        raise ValidationError(f"docker-compose.yml needs {', '.join(missing)}, not rendered")
+    return f"all {len(wanted)} compose variables defined"
+
+
+def render(config: Config) -> list[RenderedFile]:
+    """stack.env for compose and grafana.env (0600) with the admin password."""
+    secrets = load_secrets(Path(config["shipping"]["secrets_file"]))
+    grafana = {"GF_SECURITY_ADMIN_PASSWORD": secrets["grafana_admin_password"]}
+    return [
+        RenderedFile("stack.env", _env_file(stack_environment(config)), check_variables),
+        RenderedFile("grafana.env", _env_file(grafana), mode=0o600),
+    ]
