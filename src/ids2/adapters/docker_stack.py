@@ -1,0 +1,169 @@
+"""The Docker stack (Vector, Redis, Prometheus, Grafana): up, down, health, restarts, limits.
+
+Bringing the stack up and down goes through the compose CLI, which owns the file format;
+everything else (state, health, restarts, CPU limits, stats) goes through the Docker API
+with the docker SDK, imported only here and only when needed.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ids2.errors import Ids2Error
+
+PROJECT_LABEL = "com.docker.compose.project"
+SERVICE_LABEL = "com.docker.compose.service"
+CPU_PERIOD_USEC = 100_000
+
+
+class StackError(Ids2Error):
+    """The engine, the compose CLI or a container did not do what was asked."""
+
+
+@dataclass(frozen=True)
+class ServiceState:
+    """One service's container as the engine reports it."""
+
+    service: str
+    status: str  # created, running, exited, ...
+    health: str  # healthy, unhealthy, starting, none
+    restart_count: int
+    cpus: float | None
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "running" and self.health in ("healthy", "none")
+
+
+def compose_command() -> list[str]:
+    """`docker-compose` (Debian's package) or the `docker compose` plugin."""
+    if shutil.which("docker-compose"):
+        return ["docker-compose"]
+    if shutil.which("docker"):
+        return ["docker", "compose"]
+    raise StackError("neither docker-compose nor the docker compose plugin is installed")
+
+
+class StackManager:
+    """Drives one compose project through the compose CLI and the Docker API."""
+
+    def __init__(self, compose_file: Path, project: str, env_file: Path | None = None) -> None:
+        self.compose_file = compose_file
+        self.project = project
+        self.env_file = env_file
+        self._client: Any = None
+
+    def client(self) -> Any:
+        """A connected docker SDK client; a clear StackError when no engine answers."""
+        if self._client is None:
+            import docker  # heavy: only processes that manage the stack pay for it
+
+            try:
+                client = docker.from_env(timeout=20)
+                client.ping()
+            except docker.errors.DockerException as error:
+                raise StackError(f"no Docker engine answers: {error}") from None
+            self._client = client
+        return self._client
+
+    def _compose(self, *args: str, timeout: float = 600) -> str:
+        command = [
+            *compose_command(),
+            "--compatibility",
+            "-p",
+            self.project,
+            "-f",
+            str(self.compose_file),
+        ]
+        if self.env_file is not None:
+            command += ["--env-file", str(self.env_file)]
+        try:
+            result = subprocess.run(
+                [*command, *args], capture_output=True, text=True, check=False, timeout=timeout
+            )
+        except subprocess.TimeoutExpired:
+            raise StackError(f"compose {args[0]} took longer than {timeout:.0f} s") from None
+        if result.returncode != 0:
+            raise StackError(f"compose {args[0]} failed: {result.stderr.strip()[-2000:]}")
+        return result.stdout
+
+    def validate(self) -> None:
+        """`compose config -q`: the file and its variables are valid."""
+        self._compose("config", "-q", timeout=60)
+
+    def up(self) -> None:
+        """Create or update every service; unchanged containers are left running."""
+        self.client()
+        self._compose("up", "-d", "--remove-orphans")
+
+    def down(self) -> None:
+        """Stop and remove the containers; named volumes (Redis data, TSDB) stay."""
+        self._compose("down", "--remove-orphans", timeout=300)
+
+    def _containers(self) -> dict[str, Any]:
+        import docker
+
+        try:
+            containers = self.client().containers.list(
+                all=True, filters={"label": f"{PROJECT_LABEL}={self.project}"}
+            )
+        except docker.errors.DockerException as error:
+            raise StackError(f"cannot list the stack's containers: {error}") from None
+        return {c.labels.get(SERVICE_LABEL, c.name): c for c in containers}
+
+    def states(self) -> dict[str, ServiceState]:
+        """Every service's state, health, restart count and CPU limit."""
+        states = {}
+        for service, container in self._containers().items():
+            container.reload()
+            attrs = container.attrs
+            health = attrs.get("State", {}).get("Health", {}).get("Status", "none") or "none"
+            quota = attrs.get("HostConfig", {}).get("CpuQuota") or 0
+            nano = attrs.get("HostConfig", {}).get("NanoCpus") or 0
+            cpus = nano / 1e9 if nano else (quota / CPU_PERIOD_USEC if quota > 0 else None)
+            states[service] = ServiceState(
+                service, container.status, health, int(attrs.get("RestartCount", 0)), cpus
+            )
+        return states
+
+    def wait_healthy(self, timeout: float, poll: float = 1.0) -> dict[str, ServiceState]:
+        """Wait until every service runs and is healthy; StackError names the laggards."""
+        deadline = time.monotonic() + timeout
+        while True:
+            states = self.states()
+            waiting = {name: s for name, s in states.items() if not s.ok}
+            if states and not waiting:
+                return states
+            if time.monotonic() >= deadline:
+                detail = ", ".join(f"{n} {s.status}/{s.health}" for n, s in waiting.items())
+                raise StackError(f"not healthy after {timeout:.0f} s: {detail or 'no services'}")
+            time.sleep(poll)
+
+    def restart(self, service: str) -> None:
+        """Restart one service's container."""
+        self._call(service, "restart", timeout=20)
+
+    def set_cpu_limit(self, service: str, cpus: float) -> None:
+        """Change a running container's CPU limit in place (no restart)."""
+        quota = max(int(cpus * CPU_PERIOD_USEC), 1000)
+        self._call(service, "update", cpu_period=CPU_PERIOD_USEC, cpu_quota=quota)
+
+    def _call(self, service: str, method: str, **arguments: Any) -> None:
+        import docker
+
+        try:
+            getattr(self._container(service), method)(**arguments)
+        except docker.errors.DockerException as error:
+            raise StackError(f"{method} of {service} failed: {error}") from None
+
+    def _container(self, service: str) -> Any:
+        containers = self._containers()
+        if service not in containers:
+            known = ", ".join(sorted(containers)) or "none"
+            raise StackError(f"no container for service {service!r} (running: {known})")
+        return containers[service]

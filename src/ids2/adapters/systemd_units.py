@@ -1,0 +1,23 @@
+"""Talking to systemd as PID 1 through systemctl: is it there, and restart or start units."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+
+from ids2.errors import Ids2Error
+
+
+def systemd_is_running() -> bool:
+    """True when systemd is PID 1 on this machine (not in a container or a chroot)."""
+    return os.path.isdir("/run/systemd/system")
+
+
+def systemctl(*args: str, timeout: float = 120) -> str:
+    """Run systemctl; Ids2Error with its message when it fails."""
+    result = subprocess.run(
+        ["systemctl", *args], capture_output=True, text=True, check=False, timeout=timeout
+    )
+    if result.returncode != 0:
+        raise Ids2Error(f"systemctl {' '.join(args)} failed: {result.stderr.strip()}")
+    return result.stdout

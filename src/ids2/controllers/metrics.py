@@ -1,0 +1,106 @@
+"""The metrics controller: a Prometheus exporter of sensor health on the configured port.
+
+Collectors read the other controllers' state files, the host and Suricata's EVE stats at
+scrape time, so a scrape always shows the present and this process holds no history.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from prometheus_client import CollectorRegistry, start_http_server
+from prometheus_client.core import Metric
+
+from ids2.config.load import Config
+from ids2.controllers.base import Controller
+from ids2.errors import Ids2Error
+from ids2.metrics.controllers import ControllerStateCollector
+from ids2.metrics.families import gauge
+from ids2.metrics.suricata import SuricataCollector
+from ids2.metrics.system import SystemCollector
+from ids2.state import StateStore
+
+MIB = 1024 * 1024
+
+
+class ConfigCollector:
+    """Figures the alert rules compare against, taken from the configuration."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+
+    def collect(self) -> Iterable[Metric]:
+        shipping = self.config["shipping"]
+        yield from gauge(
+            "ids2_shipping_disk_buffer_capacity_bytes",
+            "Size of Vector's disk buffer in front of OpenSearch.",
+            shipping["disk_buffer_mb"] * MIB,
+        )
+        yield from gauge(
+            "ids2_throttle_hard_limit_ratio",
+            "CPU/RAM use the box must stay under (0-1).",
+            self.config["resources"]["hard_limit_percent"] / 100,
+        )
+
+
+def build_registry(config: Config, store: StateStore, thermal_root: Path) -> CollectorRegistry:
+    """A private registry with one collector per source."""
+    registry = CollectorRegistry(auto_describe=False)
+    collectors: list[Any] = [
+        SystemCollector(thermal_root),
+        ControllerStateCollector(store),
+        SuricataCollector(Path(config["ramdisk"]["mount_point"]), store),
+        ConfigCollector(config),
+    ]
+    for collector in collectors:
+        registry.register(collector)
+    return registry
+
+
+class MetricsController(Controller):
+    """Serves /metrics; its loop only checks that the server thread is alive."""
+
+    name = "metrics"
+    thermal_root = Path("/sys/class/thermal")
+
+    def __init__(self, config: Config, state: StateStore) -> None:
+        super().__init__(config, state)
+        self.server: Any = None
+        self.thread: threading.Thread | None = None
+
+    def setup(self) -> None:
+        metrics = self.config["metrics"]
+        registry = build_registry(self.config, self.state, self.thermal_root)
+        try:
+            self.server, self.thread = start_http_server(
+                metrics["port"], metrics["listen_address"], registry
+            )
+        except OSError as error:
+            raise Ids2Error(
+                f"cannot serve metrics on {metrics['listen_address']}:{metrics['port']} "
+                f"(metrics.port, metrics.listen_address): {error}"
+            ) from None
+
+    def interval(self) -> float:
+        return 10.0
+
+    def apply_config(self, config: Config) -> None:
+        """Serve the new config's figures, on its address and port."""
+        super().apply_config(config)
+        self.teardown()
+        self.setup()
+
+    def step(self) -> str:
+        metrics = self.config["metrics"]
+        address = f"{metrics['listen_address']}:{metrics['port']}"
+        alive = self.thread is not None and self.thread.is_alive()
+        summary = f"serving http://{address}/metrics" if alive else f"exporter on {address} died"
+        return self.publish(summary, healthy=alive, address=address)
+
+    def teardown(self) -> None:
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()

@@ -1,0 +1,115 @@
+"""The resource controller: keeps the box at or under its CPU/RAM budget by throttling.
+
+Every `sample_interval_seconds` it samples CPU (total and per core) and RAM with psutil,
+averages the last few samples, picks a throttle level 0-3 and, when the level changes,
+applies that level's real effects (Suricata's systemd limits, container CPU limits) and
+publishes the shipping pace for the stack side.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+
+import psutil
+
+from ids2.adapters.docker_stack import StackManager
+from ids2.config.load import Config
+from ids2.controllers.base import Controller
+from ids2.render.stack import stack_dir
+from ids2.state import StateStore
+from ids2.throttle import LevelSettings, choose_level, settings_for, thresholds
+from ids2.throttle_actions import THROTTLED_SERVICES, SystemAndStackActions, ThrottleActions
+
+log = logging.getLogger(__name__)
+
+
+def production_actions(config: Config) -> ThrottleActions:
+    """systemd and Docker actions for the stack services that are enabled."""
+    stack = config["stack"]
+    manager = StackManager(stack_dir() / "docker-compose.yml", stack["project_name"])
+    cpus = {name: stack[name]["cpus"] for name in THROTTLED_SERVICES if stack[name]["enabled"]}
+    return SystemAndStackActions(cpus, manager.set_cpu_limit)
+
+
+class ResourceController(Controller):
+    """Samples load, chooses a throttle level, and applies its effects on a change."""
+
+    name = "resource"
+
+    def __init__(
+        self, config: Config, state: StateStore, actions: ThrottleActions | None = None
+    ) -> None:
+        super().__init__(config, state)
+        self.actions = actions
+        self.level = 0
+        self.cpu_window: deque[float] = deque(maxlen=config["resources"]["smoothing_samples"])
+        self.memory_window: deque[float] = deque(maxlen=self.cpu_window.maxlen)
+        self.action_results: dict[str, str] = {}
+        self.action_failures_total = 0
+        self._logged_failures: set[str] = set()
+
+    def setup(self) -> None:
+        if self.actions is None:
+            self.actions = production_actions(self.config)
+        psutil.cpu_percent(percpu=True)  # the first call only primes the counters
+
+    def interval(self) -> float:
+        return float(self.config["resources"]["sample_interval_seconds"])
+
+    def apply_config(self, config: Config) -> None:
+        super().apply_config(config)
+        size = config["resources"]["smoothing_samples"]
+        self.cpu_window = deque(self.cpu_window, maxlen=size)
+        self.memory_window = deque(self.memory_window, maxlen=size)
+        self._apply(settings_for(config["resources"], self.level))
+
+    def step(self) -> str:
+        per_core = psutil.cpu_percent(percpu=True)
+        cpu = sum(per_core) / len(per_core)
+        memory = psutil.virtual_memory().percent
+        self.cpu_window.append(cpu)
+        self.memory_window.append(memory)
+        cpu_smoothed = sum(self.cpu_window) / len(self.cpu_window)
+        memory_smoothed = sum(self.memory_window) / len(self.memory_window)
+        load = max(cpu_smoothed, memory_smoothed)
+        resources = self.config["resources"]
+        level = choose_level(
+            load, self.level, thresholds(resources), resources["hysteresis_percent"]
+        )
+        if level != self.level:
+            log.info("throttle level %d -> %d at %.0f %% load", self.level, level, load)
+            self.level = level
+            self._apply(settings_for(resources, level))
+        settings = settings_for(resources, self.level)
+        reason = "cpu" if cpu_smoothed >= memory_smoothed else "memory"
+        over = load > resources["hard_limit_percent"]
+        summary = (
+            f"level {self.level}: {reason} {load:.0f} % (cpu {cpu_smoothed:.0f} %, "
+            f"ram {memory_smoothed:.0f} %), pace {settings.shipping_pace}"
+        )
+        return self.publish(
+            summary,
+            healthy=not over,
+            level=self.level,
+            reason=reason,
+            load_percent=round(load, 1),
+            cpu_percent=round(cpu_smoothed, 1),
+            cpu_per_core_percent=[round(value, 1) for value in per_core],
+            memory_percent=round(memory_smoothed, 1),
+            hard_limit_percent=resources["hard_limit_percent"],
+            over_hard_limit=over,
+            shipping_pace=settings.shipping_pace,
+            actions=self.action_results,
+            action_failures_total=self.action_failures_total,
+        )
+
+    def _apply(self, settings: LevelSettings) -> None:
+        assert self.actions is not None
+        self.action_results = self.actions.apply(settings)
+        for target, result in self.action_results.items():
+            if result.startswith("failed"):
+                self.action_failures_total += 1
+                if result not in self._logged_failures:  # each distinct failure once
+                    self._logged_failures.add(result)
+                    log.warning("throttle action on %s %s", target, result)

@@ -1,0 +1,1 @@
+"""Prometheus collectors, one per source; each builds fresh families on every scrape."""

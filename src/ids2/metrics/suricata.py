@@ -1,0 +1,170 @@
+"""Suricata's counters from the latest EVE stats events, and the RAM disk holding them.
+
+Suricata writes a stats event every 30 s. The collector reads only the tail of the newest
+EVE files, takes the last two stats events, and derives the drop ratio of that interval
+from their difference, so it needs no memory of earlier scrapes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from prometheus_client.core import Metric
+
+from ids2.metrics.families import counter, gauge
+from ids2.state import StateStore
+
+TAIL_BYTES = 512 * 1024
+
+
+def _tail_lines(path: Path, size: int) -> list[bytes]:
+    with path.open("rb") as handle:
+        handle.seek(0, os.SEEK_END)
+        length = handle.tell()
+        handle.seek(max(length - size, 0))
+        data = handle.read()
+    lines = data.split(b"\n")
+    return lines if length <= size else lines[1:]  # the first line may be cut
+
+
+def latest_stats(eve_dir: Path, count: int = 2) -> list[dict[str, Any]]:
+    """The last `count` stats events, oldest first, from the newest EVE files."""
+    try:
+        files = sorted(eve_dir.glob("eve*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
+    except OSError:
+        return []
+    found: list[dict[str, Any]] = []
+    for path in files[:3]:
+        try:
+            lines = _tail_lines(path, TAIL_BYTES)
+        except OSError:
+            continue
+        for line in reversed(lines):
+            if b'"stats"' not in line:
+                continue
+            try:
+                event = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(event, dict) and event.get("event_type") == "stats":
+                if isinstance(event.get("stats"), dict):
+                    found.append(event["stats"])
+                if len(found) == count:
+                    return found[::-1]
+    return found[::-1]
+
+
+def _get(stats: dict[str, Any], path: str) -> object:
+    value: object = stats
+    for key in path.split("."):
+        if not isinstance(value, dict):
+            return None
+        value = value.get(key)
+    return value
+
+
+def interval_drop_ratio(older: dict[str, Any], newer: dict[str, Any]) -> float | None:
+    """Kernel drops / packets seen between two stats events (None without traffic).
+
+    The kernel's packet count already includes the dropped packets (af-packet's
+    PACKET_STATISTICS adds tp_drops into tp_packets), so the ratio is a plain quotient.
+    """
+    values = [
+        _get(s, key)
+        for key in ("capture.kernel_packets", "capture.kernel_drops")
+        for s in (older, newer)
+    ]
+    if not all(isinstance(value, int) for value in values):
+        return None
+    old_packets, new_packets, old_drops, new_drops = (int(str(value)) for value in values)
+    delta_packets, delta_drops = new_packets - old_packets, max(new_drops - old_drops, 0)
+    if delta_packets <= 0:
+        return None
+    return delta_drops / delta_packets
+
+
+COUNTERS = {
+    "ids2_suricata_capture_packets": ("capture.kernel_packets", "Packets the kernel captured."),
+    "ids2_suricata_capture_kernel_drops": ("capture.kernel_drops", "Packets the kernel dropped."),
+    "ids2_suricata_decoder_packets": ("decoder.pkts", "Packets Suricata decoded."),
+    "ids2_suricata_decoder_bytes": ("decoder.bytes", "Bytes Suricata decoded."),
+    "ids2_suricata_alerts": ("detect.alert", "Alerts raised."),
+}
+GAUGES = {
+    "ids2_suricata_flow_memuse_bytes": ("flow.memuse", "Flow engine memory in use."),
+    "ids2_suricata_tcp_memuse_bytes": ("tcp.memuse", "TCP session memory in use."),
+    "ids2_suricata_tcp_reassembly_memuse_bytes": (
+        "tcp.reassembly_memuse",
+        "TCP reassembly memory in use.",
+    ),
+    "ids2_suricata_uptime_seconds": ("uptime", "Seconds since Suricata started."),
+}
+
+
+class SuricataCollector:
+    """Suricata counters, the EVE volume on the RAM disk, rules and RAM-disk losses."""
+
+    def __init__(self, eve_dir: Path, store: StateStore) -> None:
+        self.eve_dir = eve_dir
+        self.store = store
+
+    def collect(self) -> Iterable[Metric]:
+        stats = latest_stats(self.eve_dir)
+        if stats:
+            newest = stats[-1]
+            for name, (path, doc) in COUNTERS.items():
+                yield from counter(name, doc, _get(newest, path))
+            for name, (path, doc) in GAUGES.items():
+                yield from gauge(name, doc, _get(newest, path))
+            if len(stats) == 2:
+                yield from gauge(
+                    "ids2_suricata_capture_drop_ratio",
+                    "Kernel drops / packets over the last stats interval.",
+                    interval_drop_ratio(stats[0], newest),
+                )
+        yield from self._ramdisk()
+        yield from self._rules()
+
+    def _ramdisk(self) -> Iterable[Metric]:
+        try:
+            files = list(self.eve_dir.glob("*.json"))
+            eve_bytes = sum(path.stat().st_size for path in files)
+            usage = os.statvfs(self.eve_dir)
+        except OSError:
+            return
+        yield from gauge(
+            "ids2_ramdisk_eve_bytes", "Bytes of EVE JSON waiting on the RAM disk.", eve_bytes
+        )
+        total = usage.f_blocks * usage.f_frsize
+        used = total - usage.f_bavail * usage.f_frsize
+        yield from gauge(
+            "ids2_ramdisk_usage_ratio",
+            "Fill level of the RAM disk (0-1).",
+            used / total if total else None,
+        )
+        guard = self.store.read("ramdisk")
+        if guard is not None:
+            yield from counter(
+                "ids2_ramdisk_lost_bytes",
+                "EVE bytes dropped unshipped at the high-water mark.",
+                guard.data.get("lost_bytes_total"),
+            )
+
+    def _rules(self) -> Iterable[Metric]:
+        rules = self.store.read("rules")
+        if rules is None:
+            return
+        yield from gauge(
+            "ids2_rules_loaded",
+            "Rules Suricata loaded at the last reload.",
+            rules.data.get("rules_loaded"),
+        )
+        yield from gauge(
+            "ids2_rules_last_reload_timestamp_seconds",
+            "When the ruleset was last reloaded.",
+            rules.data.get("reloaded_at"),
+        )

@@ -1,0 +1,87 @@
+"""The resource controller's loop logic, with scripted load and recorded actions."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from ids2.config.load import validate_document
+from ids2.config.machine import Machine
+from ids2.controllers.resource import ResourceController
+from ids2.state import StateStore
+from tests.support.recording_actions import RecordingActions
+
+MACHINE = Machine(4, 8192, frozenset({"eth0"}))
+
+
+def controller(
+    tmp_path: Path,
+    loads: list[float],
+    actions: RecordingActions,
+    monkeypatch: pytest.MonkeyPatch,
+    smoothing: int = 1,
+) -> ResourceController:
+    config = validate_document({"resources": {"smoothing_samples": smoothing}}, "t", MACHINE)
+    samples: Iterator[float] = iter(loads)
+
+    def cpu_percent(percpu: bool = False) -> list[float]:
+        value = next(samples, 0.0)
+        return [value, value]
+
+    monkeypatch.setattr("psutil.cpu_percent", cpu_percent)
+    monkeypatch.setattr("psutil.virtual_memory", lambda: SimpleNamespace(percent=20.0))
+    instance = ResourceController(config, StateStore(tmp_path), actions)
+    instance.setup()  # consumes the priming sample
+    return instance
+
+
+def test_actions_run_only_when_the_level_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    actions = RecordingActions()
+    resource = controller(tmp_path, [0, 30, 55, 56, 70, 70, 40], actions, monkeypatch)
+    levels = []
+    for _ in range(6):
+        resource.step()
+        levels.append(resource.level)
+    assert levels == [0, 1, 1, 3, 3, 0]
+    assert [s.level for s in actions.applied] == [1, 3, 0]
+    state = StateStore(tmp_path).read("resource")
+    assert state is not None
+    assert state.data["level"] == 0 and state.data["shipping_pace"] == "normal"
+    assert state.data["summary"].startswith("level 0: cpu 40 %")
+
+
+def test_smoothing_ignores_a_single_spike(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    resource = controller(tmp_path, [0, 20, 20, 100], RecordingActions(), monkeypatch, 3)
+    for _ in range(3):
+        resource.step()
+    assert resource.level == 0  # (20 + 100 + 20) / 3 = 46.7 % < 50 %
+
+
+def test_failed_actions_are_counted_and_logged_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    actions = RecordingActions(results={"suricata": "failed: no D-Bus"})
+    resource = controller(tmp_path, [0, 60, 10, 60, 10], actions, monkeypatch)
+    with caplog.at_level(logging.WARNING, logger="ids2"):
+        for _ in range(4):
+            resource.step()
+    assert resource.action_failures_total == 4
+    assert [r.getMessage() for r in caplog.records] == [
+        "throttle action on suricata failed: no D-Bus"
+    ]
+    state = StateStore(tmp_path).read("resource")
+    assert state is not None and state.data["action_failures_total"] == 4
+
+
+def test_over_the_hard_limit_is_unhealthy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    resource = controller(tmp_path, [0, 95], RecordingActions(), monkeypatch)
+    resource.step()
+    state = StateStore(tmp_path).read("resource")
+    assert state is not None
+    assert state.data["healthy"] is False and state.data["over_hard_limit"] is True
