@@ -1,0 +1,128 @@
+"""The connectivity controller: can this box reach OpenSearch, and how well?
+
+Each round resolves the endpoint's host, connects over TCP, completes a verified TLS
+handshake (noting days until the certificate expires) and probes OpenSearch itself. While
+rounds fail, the next one comes after an exponential backoff with jitter; while the
+resource controller asks for a slower pace, healthy rounds are spaced out too.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from ids2.config.load import Config
+from ids2.controllers.base import Controller
+from ids2.errors import Ids2Error
+from ids2.probes import ProbeError, ProbeResult, timed
+from ids2.probes.backoff import backoff_delay
+from ids2.probes.network import resolve, tcp_connect, tls_context, tls_handshake
+from ids2.state import StateStore
+
+log = logging.getLogger(__name__)
+PACE_FACTORS = {"normal": 1.0, "reduced": 2.0, "minimal": 4.0}
+
+
+def pace_factor(state: StateStore) -> float:
+    """How much the resource controller wants non-critical work spaced out."""
+    resource = state.read("resource")
+    pace = resource.data.get("shipping_pace", "normal") if resource else "normal"
+    return PACE_FACTORS.get(str(pace), 1.0)
+
+
+class ConnectivityController(Controller):
+    """Probes DNS, TCP, TLS and OpenSearch; backs off while failing."""
+
+    name = "connectivity"
+
+    def __init__(self, config: Config, state: StateStore) -> None:
+        super().__init__(config, state)
+        self.failures = 0
+        self._next_interval = 0.0
+
+    def interval(self) -> float:
+        return self._next_interval or float(self.config["connectivity"]["interval_seconds"])
+
+    def step(self) -> str:
+        endpoint = self.config["shipping"]["opensearch"]["endpoint"]
+        if not endpoint:
+            return self._spool_only()
+        checks = self._round(endpoint)
+        failed = [name for name, result in checks.items() if not result.ok]
+        settings = self.config["connectivity"]
+        if failed:
+            self.failures += 1
+            self._next_interval = backoff_delay(
+                self.failures,
+                settings["backoff_initial_seconds"],
+                settings["backoff_max_seconds"],
+                settings["backoff_multiplier"],
+                settings["backoff_jitter"],
+            )
+            first = checks[failed[0]]
+            summary = f"{failed[0]} failed: {first.error}; retry in {self._next_interval:.0f} s"
+        else:
+            self.failures = 0
+            self._next_interval = settings["interval_seconds"] * pace_factor(self.state)
+            latency = sum(result.latency_seconds for result in checks.values())
+            summary = f"{urlsplit(endpoint).hostname} reachable ({latency * 1000:.0f} ms)"
+        return self.publish(
+            summary,
+            healthy=not failed,
+            endpoint=endpoint,
+            checks={name: result.as_state() for name, result in checks.items()},
+            consecutive_failures=self.failures,
+            next_probe_in_seconds=round(self._next_interval, 1),
+        )
+
+    def _round(self, endpoint: str) -> dict[str, ProbeResult]:
+        opensearch = self.config["shipping"]["opensearch"]
+        timeout = float(self.config["connectivity"]["timeout_seconds"])
+        parts = urlsplit(endpoint)
+        host = parts.hostname or ""
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        checks: dict[str, ProbeResult] = {}
+        addresses: list[str] = []
+
+        def dns() -> dict[str, Any]:
+            addresses.extend(resolve(host, port, timeout))
+            return {"addresses": addresses}
+
+        checks["dns"] = timed(dns)
+        if not checks["dns"].ok:
+            return checks
+        checks["tcp"] = timed(lambda: tcp_connect(addresses[0], port, timeout))
+        if not checks["tcp"].ok:
+            return checks
+        if parts.scheme == "https":
+            context = tls_context(opensearch["ca_bundle"], opensearch["verify_tls"])
+            checks["tls"] = timed(lambda: tls_handshake(host, addresses[0], port, context, timeout))
+            if not checks["tls"].ok:
+                return checks
+        checks["opensearch"] = timed(lambda: self._probe_opensearch(timeout))
+        return checks
+
+    def _probe_opensearch(self, timeout: float) -> dict[str, Any]:
+        from ids2.adapters.opensearch_client import make_client
+        from ids2.probes.opensearch import probe
+
+        try:
+            client = make_client(self.config, timeout)
+        except Ids2Error as error:
+            raise ProbeError(str(error)) from None
+        return probe(client, self.config["shipping"]["opensearch"]["probe_read_only"])
+
+    def _spool_only(self) -> str:
+        spool = Path(self.config["shipping"]["spool"]["directory"])
+        self.failures, self._next_interval = 0, 0.0
+        summary = f"no OpenSearch configured: events go to the local spool {spool}"
+        return self.publish(
+            summary,
+            healthy=True,
+            endpoint="",
+            checks={},
+            spool_present=spool.is_dir(),
+            consecutive_failures=0,
+        )

@@ -1,0 +1,66 @@
+"""DNS resolution, TCP connect and TLS handshake, each with its own timeout."""
+
+from __future__ import annotations
+
+import socket
+import ssl
+import time
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from typing import Any
+
+from ids2.probes import ProbeError
+
+_resolver = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dns")
+
+
+def resolve(host: str, port: int, timeout: float) -> list[str]:
+    """The host's addresses; getaddrinfo has no timeout of its own, so it runs aside."""
+    future = _resolver.submit(socket.getaddrinfo, host, port, type=socket.SOCK_STREAM)
+    try:
+        answers = future.result(timeout=timeout)
+    except FutureTimeout:
+        raise ProbeError(f"DNS lookup of {host} took longer than {timeout:g} s") from None
+    except socket.gaierror as error:
+        raise ProbeError(f"DNS lookup of {host} failed: {error.strerror}") from None
+    return sorted({str(answer[4][0]) for answer in answers})
+
+
+def tcp_connect(address: str, port: int, timeout: float) -> dict[str, Any]:
+    """Open and close a TCP connection; report the address used."""
+    try:
+        socket.create_connection((address, port), timeout=timeout).close()
+    except OSError as error:
+        raise ProbeError(f"TCP connect to {address}:{port} failed: {error}") from None
+    return {"address": address}
+
+
+def tls_context(ca_bundle: str, verify: bool) -> ssl.SSLContext:
+    """A client context trusting the CA bundle (or the system store), verifying by default."""
+    context = ssl.create_default_context(cafile=ca_bundle or None)
+    if not verify:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+def tls_handshake(
+    host: str, address: str, port: int, context: ssl.SSLContext, timeout: float
+) -> dict[str, Any]:
+    """Handshake with certificate verification; return the days until the cert expires."""
+    try:
+        with (
+            socket.create_connection((address, port), timeout=timeout) as raw,
+            context.wrap_socket(raw, server_hostname=host) as tls,
+        ):
+            certificate = tls.getpeercert()
+            version = tls.version()
+    except ssl.SSLCertVerificationError as error:
+        raise ProbeError(f"TLS certificate of {host} refused: {error.verify_message}") from None
+    except (ssl.SSLError, OSError) as error:
+        raise ProbeError(f"TLS handshake with {host}:{port} failed: {error}") from None
+    details: dict[str, Any] = {"tls_version": version}
+    if certificate and "notAfter" in certificate:
+        expires = ssl.cert_time_to_seconds(str(certificate["notAfter"]))
+        details["days_until_expiry"] = round((expires - time.time()) / 86400, 2)
+    return details
