@@ -31,6 +31,9 @@ def _matches(document: dict[str, Any], doc_id: str, query: dict[str, Any]) -> bo
         return True
     if "ids" in query:
         return doc_id in query["ids"]["values"]
+    if "terms" in query:
+        ((name, wanted),) = query["terms"].items()
+        return _field(document, name.removesuffix(".keyword")) in wanted
     for kind in ("term", "match"):
         if kind in query:
             ((name, wanted),) = query[kind].items()

@@ -12,8 +12,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.support.notify_listener import NotifyListener
+from tests.support.ports import free_port
 
 ROOT_DIR = Path(__file__).resolve().parents[3]
 WATCHDOG_SECONDS = 1.0
@@ -141,3 +143,35 @@ def test_no_notify_socket_runs_silently(config_file: Path, tmp_path: Path) -> No
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=2) == 0
     assert (tmp_path / "run" / "tick.json").exists()
+
+
+@pytest.mark.parametrize("name", ["resource", "connectivity", "metrics", "verify"])
+def test_every_controller_speaks_the_protocol(
+    name: str, listener: NotifyListener, tmp_path: Path
+) -> None:
+    """Each real controller: READY after its first step, watchdog pings, clean SIGTERM."""
+    (tmp_path / "ram" / "canary").mkdir(parents=True)
+    config = tmp_path / "controller.yaml"
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "metrics": {"port": free_port()},
+                "ramdisk": {"mount_point": str(tmp_path / "ram")},
+                "shipping": {"spool": {"directory": str(tmp_path)}},
+            }
+        )
+    )
+    process = start(
+        [sys.executable, "-m", "ids2", "run", name, "--config", str(config)], listener, tmp_path
+    )
+    try:
+        ready = listener.wait_for("READY", timeout=20)
+        assert ready["STATUS"]
+        since = time.monotonic()
+        listener.drain(1.6)
+        assert len(listener.times_of("WATCHDOG", since)) >= 2
+        stop_within_two_seconds(process, listener)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()

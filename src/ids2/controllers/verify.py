@@ -1,0 +1,121 @@
+"""The verify controller: proves ingestion end to end with canary events.
+
+It appends a canary to the RAM disk, then looks for it in the sink (OpenSearch, or the
+local spool when no endpoint is configured) about once a second until it arrives or the
+timeout passes, and publishes the end-to-end latency and the counts.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+from ids2.canary import send_canary
+from ids2.canary_sinks import CanarySink, OpenSearchSink, SpoolSink
+from ids2.config.load import Config
+from ids2.controllers.base import Controller
+from ids2.controllers.connectivity import pace_factor
+from ids2.state import StateStore
+
+log = logging.getLogger(__name__)
+POLL_SECONDS = 1.0
+
+
+def make_sink(config: Config) -> CanarySink:
+    """OpenSearch when an endpoint is configured, else the local spool."""
+    shipping = config["shipping"]
+    prefix = shipping["opensearch"]["index_prefix"]
+    if not shipping["opensearch"]["endpoint"]:
+        return SpoolSink(Path(shipping["spool"]["directory"]), prefix)
+    from ids2.adapters.opensearch_client import make_client
+
+    timeout = float(config["connectivity"]["timeout_seconds"])
+    return OpenSearchSink(make_client(config, timeout), prefix)
+
+
+class VerifyController(Controller):
+    """Sends a canary each interval and measures how long it takes to become searchable."""
+
+    name = "verify"
+
+    def __init__(self, config: Config, state: StateStore, sink: CanarySink | None = None):
+        super().__init__(config, state)
+        self.sink = sink
+        self.pending: dict[str, float] = {}
+        self.next_canary_at = 0.0
+        self.sent = self.found = self.failed = 0
+        self.last_latency: float | None = None
+        self.last_success_at: float | None = None
+        self.last_error: str | None = None
+
+    def setup(self) -> None:
+        if self.sink is None:
+            self.sink = make_sink(self.config)
+
+    def apply_config(self, config: Config) -> None:
+        super().apply_config(config)
+        self.sink = make_sink(config)
+
+    def interval(self) -> float:
+        return POLL_SECONDS if self.pending else max(self.next_canary_at - time.time(), 0.0)
+
+    def step(self) -> str:
+        now = time.time()
+        if not self.pending and now >= self.next_canary_at:
+            self._send(now)
+        if self.pending:
+            self._look(now)
+        healthy = self.last_error is None and (self.found > 0 or self.failed == 0)
+        summary = self._summary()
+        return self.publish(
+            summary,
+            healthy=healthy,
+            sink=self.sink.name if self.sink else None,
+            last_latency_seconds=self.last_latency,
+            last_success_at=self.last_success_at,
+            canaries_sent_total=self.sent,
+            canaries_found_total=self.found,
+            canaries_failed_total=self.failed,
+            pending=len(self.pending),
+            last_error=self.last_error,
+        )
+
+    def _send(self, now: float) -> None:
+        verify = self.config["verify"]
+        self.next_canary_at = now + verify["interval_seconds"] * pace_factor(self.state)
+        try:
+            canary_id = send_canary(Path(self.config["ramdisk"]["mount_point"]), now)
+        except OSError as error:
+            self.last_error = f"cannot write a canary: {error}"
+            return
+        self.pending[canary_id] = now
+        self.sent += 1
+
+    def _look(self, now: float) -> None:
+        assert self.sink is not None
+        try:
+            arrived = self.sink.arrived(set(self.pending))
+            self.last_error = None
+        except Exception as error:
+            arrived, self.last_error = set(), f"{type(error).__name__}: {error}"
+        for canary_id in arrived:
+            self.last_latency = round(now - self.pending.pop(canary_id), 3)
+            self.last_success_at, self.found = now, self.found + 1
+        timeout = self.config["verify"]["timeout_seconds"]
+        for canary_id, sent_at in list(self.pending.items()):
+            if now - sent_at > timeout:
+                del self.pending[canary_id]
+                self.failed += 1
+                log.warning(
+                    "canary %s not found in the %s after %.0f s", canary_id, self.sink.name, timeout
+                )
+
+    def _summary(self) -> str:
+        sink = self.sink.name if self.sink else "?"
+        if self.last_error:
+            return f"{sink}: {self.last_error}"
+        if self.pending:
+            return f"waiting for a canary in the {sink} ({self.found} found, {self.failed} late)"
+        latency = "-" if self.last_latency is None else f"{self.last_latency:.1f} s"
+        return f"canary latency {latency} via the {sink} ({self.found} found, {self.failed} late)"

@@ -1,0 +1,78 @@
+"""A stand-in for Vector in tests of the verify controller; it is not Vector.
+
+It tails the JSON files on the RAM-disk directory (canary subdirectory included) and
+forwards each line either to an NDJSON spool file named like Vector's file sink writes
+them, or to an OpenSearch bulk endpoint. It maps nothing but what verify needs
+(`@timestamp`, `ids2.canary_id`): no VRL, no buffering, no checkpoints. The real Vector
+configuration is tested by its own suite.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+
+class VectorStandIn:
+    """Polls the RAM-disk directory every 0.2 s and forwards new lines."""
+
+    def __init__(
+        self,
+        ramdisk: Path,
+        index_prefix: str,
+        spool: Path | None = None,
+        opensearch_url: str | None = None,
+    ) -> None:
+        self.ramdisk, self.index_prefix = ramdisk, index_prefix
+        self.spool, self.opensearch_url = spool, opensearch_url
+        self.offsets: dict[Path, int] = {}
+        self.stop_event = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> VectorStandIn:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop_event.set()
+        self.thread.join(timeout=5)
+
+    def _run(self) -> None:
+        while not self.stop_event.wait(0.2):
+            for path in sorted(self.ramdisk.glob("**/*.json")):
+                start = self.offsets.get(path, 0)
+                data = path.read_bytes()[start:]
+                complete = data[: data.rfind(b"\n") + 1]
+                self.offsets[path] = start + len(complete)
+                documents = [self._document(line) for line in complete.splitlines() if line]
+                if documents:
+                    self._forward(documents)
+
+    def _document(self, line: bytes) -> dict[str, object]:
+        event = json.loads(line)
+        return {
+            "@timestamp": event.get("timestamp"),
+            "ids2": event.get("ids2", {}),
+            "event": {"dataset": f"suricata.{event.get('event_type')}"},
+        }
+
+    def _forward(self, documents: list[dict[str, object]]) -> None:
+        day = time.strftime("%Y.%m.%d", time.gmtime())
+        index = f"{self.index_prefix}-{day}"
+        if self.spool is not None:
+            with (self.spool / f"{index}.ndjson").open("a") as handle:
+                handle.writelines(json.dumps(d) + "\n" for d in documents)
+            return
+        body = "".join(
+            json.dumps({"index": {"_index": index}}) + "\n" + json.dumps(d) + "\n"
+            for d in documents
+        ).encode()
+        request = urllib.request.Request(
+            f"{self.opensearch_url}/_bulk",
+            data=body,
+            headers={"Content-Type": "application/x-ndjson"},
+        )
+        urllib.request.urlopen(request, timeout=5).close()

@@ -1,0 +1,109 @@
+"""The verify controller end to end: canary on the RAM disk, found in the spool or OpenSearch."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.doubles.opensearch_test_double import OpenSearchTestDouble
+from tests.doubles.vector_standin import VectorStandIn
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def dirs(tmp_path: Path) -> dict[str, Path]:
+    paths = {name: tmp_path / name for name in ("ram", "spool", "run")}
+    for path in paths.values():
+        path.mkdir()
+    (paths["ram"] / "canary").mkdir()
+    return paths
+
+
+def run_verify(
+    tmp_path: Path, dirs: dict[str, Path], endpoint: str = ""
+) -> subprocess.Popen[bytes]:
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "ramdisk": {"mount_point": str(dirs["ram"])},
+                "shipping": {
+                    "spool": {"directory": str(dirs["spool"])},
+                    "opensearch": {"endpoint": endpoint},
+                },
+                "verify": {"interval_seconds": 5, "timeout_seconds": 4},
+            }
+        )
+    )
+    env = dict(os.environ, IDS2_RUNTIME_DIR=str(dirs["run"]))
+    return subprocess.Popen(
+        [sys.executable, "-m", "ids2", "run", "verify", "--config", str(config)], env=env
+    )
+
+
+def wait_state(dirs: dict[str, Path], key: str, at_least: int, within: float) -> dict[str, Any]:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            state: dict[str, Any] = json.loads((dirs["run"] / "verify.json").read_text())
+            if state[key] >= at_least:
+                return state
+        except (OSError, ValueError, KeyError):
+            pass
+        time.sleep(0.1)
+    raise AssertionError(f"{key} did not reach {at_least} within {within} s")
+
+
+@pytest.fixture
+def stopper() -> Iterator[list[subprocess.Popen[bytes]]]:
+    processes: list[subprocess.Popen[bytes]] = []
+    yield processes
+    for process in processes:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=5) == 0
+
+
+def test_canary_through_the_local_spool(
+    tmp_path: Path, dirs: dict[str, Path], stopper: list[subprocess.Popen[bytes]]
+) -> None:
+    with VectorStandIn(dirs["ram"], "ids2-logs", spool=dirs["spool"]):
+        stopper.append(run_verify(tmp_path, dirs))
+        state = wait_state(dirs, "canaries_found_total", 1, within=10)
+    assert state["healthy"] is True and state["sink"] == "spool"
+    assert 0 <= state["last_latency_seconds"] < 3
+    line = json.loads((dirs["ram"] / "canary" / "ids2-canary.json").read_text().splitlines()[0])
+    assert line["event_type"] == "ids2_canary" and line["timestamp"].endswith("+0000")
+
+
+def test_canary_through_opensearch(
+    tmp_path: Path, dirs: dict[str, Path], stopper: list[subprocess.Popen[bytes]]
+) -> None:
+    double = OpenSearchTestDouble().start()
+    try:
+        with VectorStandIn(dirs["ram"], "ids2-logs", opensearch_url=double.url):
+            stopper.append(run_verify(tmp_path, dirs, endpoint=double.url))
+            state = wait_state(dirs, "canaries_found_total", 1, within=10)
+        assert state["sink"] == "opensearch" and state["healthy"] is True
+        searches = [r for r in double.requests if r.path.startswith("/ids2-logs-*/_search")]
+        assert searches, "verify must search the daily indices"
+    finally:
+        double.stop()
+
+
+def test_a_lost_canary_is_counted_and_unhealthy(
+    tmp_path: Path, dirs: dict[str, Path], stopper: list[subprocess.Popen[bytes]]
+) -> None:
+    stopper.append(run_verify(tmp_path, dirs))
+    state = wait_state(dirs, "canaries_failed_total", 1, within=10)
+    assert state["healthy"] is False and state["canaries_found_total"] == 0
