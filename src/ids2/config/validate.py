@@ -6,7 +6,6 @@ the file in one pass. Values of secret options are never repeated back.
 
 from __future__ import annotations
 
-import difflib
 from typing import Any
 
 from ids2.config.spec import KIND_NAMES, Option, Section
@@ -95,6 +94,8 @@ def _check_option(option: Option, value: Any, path: str, problems: Problems) -> 
 def _unknown_key_problem(section: Section, key: Any, path: str) -> str:
     known = list(section.children)
     where = f"at '{_join(path, str(key))}'"
+    import difflib  # only when a key is wrong: most processes never pay for it
+
     close = difflib.get_close_matches(str(key), known, n=1)
     hint = f" (did you mean '{close[0]}'?)" if close else ""
     return f"{where}: unknown key{hint}; expected one of: {', '.join(known)}"

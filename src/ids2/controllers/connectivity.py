@@ -16,20 +16,13 @@ from urllib.parse import urlsplit
 from ids2.config.load import Config
 from ids2.controllers.base import Controller
 from ids2.errors import Ids2Error
+from ids2.pace import pace_factor
 from ids2.probes import ProbeError, ProbeResult, timed
 from ids2.probes.backoff import backoff_delay
 from ids2.probes.network import resolve, tcp_connect, tls_context, tls_handshake
 from ids2.state import StateStore
 
 log = logging.getLogger(__name__)
-PACE_FACTORS = {"normal": 1.0, "reduced": 2.0, "minimal": 4.0}
-
-
-def pace_factor(state: StateStore) -> float:
-    """How much the resource controller wants non-critical work spaced out."""
-    resource = state.read("resource")
-    pace = resource.data.get("shipping_pace", "normal") if resource else "normal"
-    return PACE_FACTORS.get(str(pace), 1.0)
 
 
 class ConnectivityController(Controller):

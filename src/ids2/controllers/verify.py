@@ -15,7 +15,7 @@ from ids2.canary import send_canary
 from ids2.canary_sinks import CanarySink, OpenSearchSink, SpoolSink
 from ids2.config.load import Config
 from ids2.controllers.base import Controller
-from ids2.controllers.connectivity import pace_factor
+from ids2.pace import pace_factor
 from ids2.state import StateStore
 
 log = logging.getLogger(__name__)

@@ -1,0 +1,101 @@
+"""Footprint of the long-running controllers: RSS and CPU at steady state, all together.
+
+Goal (issue: controllers): the four together at most 60 MB RSS and 0.5 % of one core. The
+baseline, measured in the same run, is a bare Python interpreter doing nothing: the floor
+that no Python controller can go below.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psutil
+import yaml
+
+CONTROLLERS = ("resource", "connectivity", "metrics", "verify")
+GOAL_RSS_MB = 60.0
+GOAL_CPU_PERCENT = 0.5
+WARMUP_SECONDS = 10.0
+SECONDS = float(os.environ.get("IDS2_BENCH_SECONDS", "60"))
+
+
+def start(command: list[str], env: dict[str, str]) -> psutil.Popen:
+    return psutil.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def measure(processes: dict[str, psutil.Popen]) -> dict[str, tuple[float, float, float]]:
+    """(RSS MB, PSS MB, CPU in % of one core over SECONDS) per process.
+
+    RSS counts the interpreter's shared pages once per process; PSS shares them out, so
+    the sum of PSS is what the four really take from the box together.
+    """
+    time.sleep(WARMUP_SECONDS)
+    before = {name: sum(p.cpu_times()[:2]) for name, p in processes.items()}
+    time.sleep(SECONDS)
+    figures = {}
+    for name, process in processes.items():
+        cpu = (sum(process.cpu_times()[:2]) - before[name]) / SECONDS * 100
+        memory = process.memory_full_info()
+        figures[name] = (memory.rss / 1e6, memory.pss / 1e6, cpu)
+    return figures
+
+
+def main() -> int:
+    with tempfile.TemporaryDirectory() as scratch:
+        root = Path(scratch)
+        (root / "ram" / "canary").mkdir(parents=True)
+        (root / "spool").mkdir()
+        config = root / "config.yaml"
+        config.write_text(
+            yaml.safe_dump(
+                {
+                    "ramdisk": {"mount_point": str(root / "ram")},
+                    "shipping": {"spool": {"directory": str(root / "spool")}},
+                }
+            )
+        )
+        env = dict(os.environ, IDS2_RUNTIME_DIR=str(root / "run"))
+        processes = {
+            name: start([sys.executable, "-m", "ids2", "run", name, "--config", str(config)], env)
+            for name in CONTROLLERS
+        }
+        processes["baseline: bare python"] = start(
+            [sys.executable, "-c", "import time; time.sleep(3600)"], env
+        )
+        try:
+            figures = measure(processes)
+        finally:
+            for process in processes.values():
+                process.terminate()
+                process.wait(10)
+    baseline_rss = figures.pop("baseline: bare python")[0]
+    print(f"controllers over {SECONDS:.0f} s after {WARMUP_SECONDS:.0f} s warm-up")
+    print(f"{'controller':<14}{'RSS MB':>9}{'x bare python':>15}{'PSS MB':>9}{'CPU %':>9}")
+    for name, (rss, pss, cpu) in figures.items():
+        print(f"{name:<14}{rss:>9.1f}{rss / baseline_rss:>15.2f}{pss:>9.1f}{cpu:>9.3f}")
+    total_rss = sum(rss for rss, _, _ in figures.values())
+    total_pss = sum(pss for _, pss, _ in figures.values())
+    total_cpu = sum(cpu for _, _, cpu in figures.values())
+    print(
+        f"{'all four':<14}{total_rss:>9.1f}{total_rss / baseline_rss:>15.2f}"
+        f"{total_pss:>9.1f}{total_cpu:>9.3f}"
+    )
+    print(f"bare python interpreter: {baseline_rss:.1f} MB RSS")
+    print(
+        f"RSS: {total_rss:.1f} MB = {total_rss / GOAL_RSS_MB:.2f} x the {GOAL_RSS_MB:.0f} MB goal"
+        f" (PSS: {total_pss:.1f} MB = {total_pss / GOAL_RSS_MB:.2f} x)"
+    )
+    print(
+        f"CPU: {total_cpu:.3f} % = {total_cpu / GOAL_CPU_PERCENT:.2f} x the "
+        f"{GOAL_CPU_PERCENT} % goal"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
