@@ -1,0 +1,72 @@
+"""Rendered suricata.yaml variants, each accepted by the real `suricata -T`; bad ones refused."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from ids2.apply import apply_files
+from ids2.config.load import validate_document
+from ids2.config.machine import Machine
+from ids2.render import RenderedFile, ValidationError
+from ids2.render.suricata import SuricataFacts, check_with_suricata, render_text
+
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.skipif(shutil.which("suricata") is None, reason="needs Suricata 7"),
+]
+PI5 = Machine(4, 8192, frozenset({"eth0"}))
+
+
+@pytest.mark.parametrize(
+    "sensor",
+    [
+        {},
+        {"workers": 1},
+        {"workers": 4, "worker_cores": [0, 1, 2, 3]},
+        {"memory_budget_mb": 1536},
+        {"memory_budget_mb": 96},
+        {"bpf_filter": "not (host 10.0.0.5 and port 22)"},
+        {"home_networks": ["10.1.0.0/16", "fd00::/8"], "management_cores": [0]},
+    ],
+    ids=["defaults", "1-worker", "4-workers", "big-memcaps", "small-memcaps", "bpf", "ipv6"],
+)
+def test_variants_pass_suricata_t(sensor: dict[str, Any], tmp_path: Path) -> None:
+    config = validate_document(
+        {"sensor": sensor, "ramdisk": {"mount_point": str(tmp_path)}}, "test", PI5
+    )
+    text = render_text(config, SuricataFacts(cpu_count=4, hyperscan=False))
+    report = apply_files([RenderedFile("suricata.yaml", text, check_with_suricata)], tmp_path)
+    assert report.notes["suricata.yaml"].startswith("suricata -T: ok")
+    rendered = yaml.safe_load(text.split("---", 1)[1])
+    assert rendered["af-packet"][0]["threads"] == config["sensor"]["workers"]
+
+
+def test_a_config_suricata_refuses_is_not_installed(tmp_path: Path) -> None:
+    config = validate_document({"ramdisk": {"mount_point": str(tmp_path)}}, "test", PI5)
+    good = render_text(config, SuricataFacts(4, False))
+    apply_files([RenderedFile("suricata.yaml", good, check_with_suricata)], tmp_path)
+    bad = good.replace("cluster_flow", "cluster_nonsense").replace(
+        "mpm-algo: ac-ks", "mpm-algo: no-such-algo"
+    )
+    with pytest.raises(ValidationError, match="suricata -T refused it"):
+        apply_files([RenderedFile("suricata.yaml", bad, check_with_suricata)], tmp_path)
+    assert (tmp_path / "suricata.yaml").read_text() == good
+
+
+def test_the_installed_ruleset_is_tested_with_the_config(tmp_path: Path) -> None:
+    config = validate_document({"ramdisk": {"mount_point": str(tmp_path)}}, "test", PI5)
+    path = tmp_path / "suricata.yaml"
+    path.write_text(render_text(config, SuricataFacts(4, False)))
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    assert check_with_suricata(path, rules) == "suricata -T: ok (no ruleset installed yet)"
+    (rules / "suricata.rules").write_text('alert tcp any any -> any any (msg:"x"; sid:1;)\n')
+    assert check_with_suricata(path, rules) == "suricata -T: ok"
+    (rules / "suricata.rules").write_text("alert tcp any any -> any any (msg:broken\n")
+    with pytest.raises(ValidationError, match="suricata -T refused it"):
+        check_with_suricata(path, rules)
