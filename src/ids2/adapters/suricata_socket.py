@@ -20,6 +20,15 @@ class SuricataSocketError(Ids2Error):
     """The socket is missing, Suricata did not answer, or it refused a command."""
 
 
+def _parsed(data: bytes) -> dict[str, Any] | None:
+    """The JSON answer once it has arrived whole, else None (keep reading)."""
+    try:
+        answer: dict[str, Any] = json.loads(data)
+    except ValueError:
+        return None
+    return answer
+
+
 class SuricataSocket:
     """A connection to Suricata's command socket; use as a context manager."""
 
@@ -55,18 +64,15 @@ class SuricataSocket:
         assert self._socket is not None
         try:
             self._socket.sendall(json.dumps(message).encode() + b"\n")
-            while True:
-                try:
-                    answer: dict[str, Any] = json.loads(self._buffer)
-                    self._buffer = b""
-                    return answer
-                except ValueError:
-                    chunk = self._socket.recv(65536)
-                    if not chunk:
-                        raise SuricataSocketError("Suricata closed the command socket")
-                    self._buffer += chunk
+            while (answer := _parsed(self._buffer)) is None:
+                chunk = self._socket.recv(65536)
+                if not chunk:
+                    raise SuricataSocketError("Suricata closed the command socket")
+                self._buffer += chunk
         except OSError as error:
             raise SuricataSocketError(f"command socket {self.path}: {error}") from None
+        self._buffer = b""
+        return answer
 
     def command(self, name: str, **arguments: Any) -> Any:
         """Run a command; its `message` on success, SuricataSocketError on NOK."""

@@ -25,10 +25,12 @@ pytestmark = [
     pytest.mark.skipif(shutil.which("suricata") is None, reason="needs Suricata 7"),
     pytest.mark.skipif(os.geteuid() != 0, reason="needs root for namespaces and af-packet"),
 ]
-RULES = """\
-alert http any any -> any any (msg:"ids2 test: http canary path"; http.uri; content:"/ids2-live-test"; sid:9100001; rev:1;)
-alert dns any any -> any any (msg:"ids2 test: dns canary name"; dns.query; content:"ids2-live-test.example"; nocase; sid:9100002; rev:1;)
-"""
+RULES = (
+    'alert http any any -> any any (msg:"ids2 test: http canary path"; http.uri; '
+    'content:"/ids2-live-test"; sid:9100001; rev:1;)\n'
+    'alert dns any any -> any any (msg:"ids2 test: dns canary name"; dns.query; '
+    'content:"ids2-live-test.example"; nocase; sid:9100002; rev:1;)\n'
+)
 
 
 class Quiet(BaseHTTPRequestHandler):
@@ -141,9 +143,8 @@ def test_http_and_dns_alerts_from_live_traffic(network: VethNamespace, tmp_path:
         while time.monotonic() - sent < 10 and seen != {9100001, 9100002}:
             seen = {alert["alert"]["signature_id"] for alert in alerts(ram)}  # type: ignore[index]
             time.sleep(0.2)
-        print(
-            f"alerts {sorted(seen)} in the EVE file {time.monotonic() - sent:.1f} s after the traffic"
-        )
+        elapsed = time.monotonic() - sent
+        print(f"alerts {sorted(seen)} in the EVE file {elapsed:.1f} s after the traffic")
         assert seen == {9100001, 9100002}
     finally:
         suricata.terminate()
