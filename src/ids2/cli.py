@@ -107,6 +107,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     for sub in (config, validate, render, example, reference, run, status):
         _add_config_option(sub)
+    config_parent = argparse.ArgumentParser(add_help=False)
+    _add_config_option(config_parent)
+    from ids2 import cli_rules
+
+    cli_rules.add_parser(commands, config_parent)
     return parser
 
 
