@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import logging
 from collections import deque
+from pathlib import Path
 
 import psutil
 
 from ids2.adapters.docker_stack import StackManager
 from ids2.config.load import Config
 from ids2.controllers.base import Controller
+from ids2.ramdisk import GuardReport, enforce, usage_ratio
 from ids2.render.stack import stack_dir
 from ids2.state import StateStore
 from ids2.throttle import LevelSettings, choose_level, settings_for, thresholds
@@ -48,6 +50,7 @@ class ResourceController(Controller):
         self.action_results: dict[str, str] = {}
         self.action_failures_total = 0
         self._logged_failures: set[str] = set()
+        self.ramdisk = GuardReport()
 
     def setup(self) -> None:
         if self.actions is None:
@@ -65,6 +68,7 @@ class ResourceController(Controller):
         self._apply(settings_for(config["resources"], self.level))
 
     def step(self) -> str:
+        self._guard_ramdisk()
         per_core = psutil.cpu_percent(percpu=True)
         cpu = sum(per_core) / len(per_core)
         memory = psutil.virtual_memory().percent
@@ -104,12 +108,36 @@ class ResourceController(Controller):
             action_failures_total=self.action_failures_total,
         )
 
+    def _guard_ramdisk(self) -> None:
+        """Keep the RAM disk under its high-water mark; publish what that cost."""
+        ramdisk = self.config["ramdisk"]
+        mount_point = Path(ramdisk["mount_point"])
+        if not mount_point.is_dir():
+            return
+        try:
+            enforce(mount_point, ramdisk["high_water_percent"], self.ramdisk)
+            usage = usage_ratio(mount_point)
+        except OSError as error:
+            self._note_failure("ramdisk", f"failed: {error}")
+            return
+        self.state.write(
+            "ramdisk",
+            {
+                "lost_bytes_total": self.ramdisk.lost_bytes_total,
+                "dropped_files_total": self.ramdisk.dropped_files_total,
+                "usage_ratio": round(usage, 4),
+            },
+        )
+
+    def _note_failure(self, target: str, result: str) -> None:
+        self.action_failures_total += 1
+        if result not in self._logged_failures:  # each distinct failure once
+            self._logged_failures.add(result)
+            log.warning("throttle action on %s %s", target, result)
+
     def _apply(self, settings: LevelSettings) -> None:
         assert self.actions is not None
         self.action_results = self.actions.apply(settings)
         for target, result in self.action_results.items():
             if result.startswith("failed"):
-                self.action_failures_total += 1
-                if result not in self._logged_failures:  # each distinct failure once
-                    self._logged_failures.add(result)
-                    log.warning("throttle action on %s %s", target, result)
+                self._note_failure(target, result)
