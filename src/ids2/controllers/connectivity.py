@@ -10,16 +10,13 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 from ids2.config.load import Config
 from ids2.controllers.base import Controller
-from ids2.errors import Ids2Error
 from ids2.pace import pace_factor
-from ids2.probes import ProbeError, ProbeResult, timed
 from ids2.probes.backoff import backoff_delay
-from ids2.probes.network import resolve, tcp_connect, tls_context, tls_handshake
+from ids2.probes.round import probe_round
 from ids2.state import StateStore
 
 log = logging.getLogger(__name__)
@@ -42,7 +39,7 @@ class ConnectivityController(Controller):
         endpoint = self.config["shipping"]["opensearch"]["endpoint"]
         if not endpoint:
             return self._spool_only()
-        checks = self._round(endpoint)
+        checks = probe_round(self.config)
         failed = [name for name, result in checks.items() if not result.ok]
         settings = self.config["connectivity"]
         if failed:
@@ -69,43 +66,6 @@ class ConnectivityController(Controller):
             consecutive_failures=self.failures,
             next_probe_in_seconds=round(self._next_interval, 1),
         )
-
-    def _round(self, endpoint: str) -> dict[str, ProbeResult]:
-        opensearch = self.config["shipping"]["opensearch"]
-        timeout = float(self.config["connectivity"]["timeout_seconds"])
-        parts = urlsplit(endpoint)
-        host = parts.hostname or ""
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-        checks: dict[str, ProbeResult] = {}
-        addresses: list[str] = []
-
-        def dns() -> dict[str, Any]:
-            addresses.extend(resolve(host, port, timeout))
-            return {"addresses": addresses}
-
-        checks["dns"] = timed(dns)
-        if not checks["dns"].ok:
-            return checks
-        checks["tcp"] = timed(lambda: tcp_connect(addresses[0], port, timeout))
-        if not checks["tcp"].ok:
-            return checks
-        if parts.scheme == "https":
-            context = tls_context(opensearch["ca_bundle"], opensearch["verify_tls"])
-            checks["tls"] = timed(lambda: tls_handshake(host, addresses[0], port, context, timeout))
-            if not checks["tls"].ok:
-                return checks
-        checks["opensearch"] = timed(lambda: self._probe_opensearch(timeout))
-        return checks
-
-    def _probe_opensearch(self, timeout: float) -> dict[str, Any]:
-        from ids2.adapters.opensearch_client import make_client
-        from ids2.probes.opensearch import probe
-
-        try:
-            client = make_client(self.config, timeout)
-        except Ids2Error as error:
-            raise ProbeError(str(error)) from None
-        return probe(client, self.config["shipping"]["opensearch"]["probe_read_only"])
 
     def _spool_only(self) -> str:
         spool = Path(self.config["shipping"]["spool"]["directory"])

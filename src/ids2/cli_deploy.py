@@ -1,0 +1,97 @@
+"""`ids2 deploy`, `ids2 rollback` and `ids2 up`: the commands that change what runs."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ids2.config.load import Config, config_path, load_config
+
+
+def _deploy(args: argparse.Namespace) -> int:
+    from ids2.adapters.systemd_notify import Notifier
+    from ids2.deploy.phases import DeployContext, deploy_phases
+    from ids2.deploy.runner import run_phases
+
+    context = DeployContext(load_config(config_path(args.config)))
+    notifier = Notifier()
+    report = run_phases(deploy_phases(context), only=args.phase, notifier=notifier)
+    notifier.status("deploy done" if report.ok else "deploy failed")
+    return 0 if report.ok else 4
+
+
+def _rollback(args: argparse.Namespace) -> int:
+    from ids2.apply import apply_files
+    from ids2.deploy.phases import DeployContext, reload_changed
+    from ids2.history import ConfigHistory
+    from ids2.render import RenderedFile
+    from ids2.render.prometheus import check_with_promtool
+    from ids2.render.suricata import check_with_suricata
+
+    validators = {"suricata.yaml": check_with_suricata, "prometheus.yml": check_with_promtool}
+    context = DeployContext(load_config(config_path(args.config)))
+    history = ConfigHistory(Path(context.config["deploy"]["history_dir"]))
+    target = history.last(args.to)
+    files = [
+        RenderedFile(name, text, validators.get(name))
+        for name, text in history.files_at(target.revision).items()
+    ]
+    report = apply_files(files, context.rendered_dir)
+    context.changed = report.changed
+    reload_changed(context)
+    history.record(
+        context.rendered_dir,
+        [f.name for f in files],
+        f"rollback to {target.revision[:12]} ({target.subject})",
+    )
+    print(
+        f"rolled back to {target.revision[:12]}: changed {', '.join(report.changed) or 'nothing'}"
+    )
+    return 0
+
+
+def _start_stack_if_possible(config: Config) -> str:
+    from ids2.adapters.docker_stack import StackError
+    from ids2.deploy.phases import DeployContext, stack_up
+
+    try:
+        return stack_up(DeployContext(config))
+    except StackError as error:
+        return (
+            f"not started ({error}); Suricata and the controllers run, EVE stays on the "
+            "RAM disk until a Docker engine runs Vector"
+        )
+
+
+def _up(args: argparse.Namespace) -> int:
+    from ids2.up import up
+
+    return up(config_path(args.config), _start_stack_if_possible)
+
+
+def add_parsers(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    config_option: argparse.ArgumentParser,
+) -> None:
+    """Register deploy, rollback and up."""
+    deploy = commands.add_parser(
+        "deploy",
+        parents=[config_option],
+        help="phases A-G: check, render, stack, connect, verify, record",
+    )
+    deploy.add_argument("--phase", metavar="LETTER", help="run one phase only (A-G)")
+    deploy.set_defaults(handler=_deploy)
+    rollback = commands.add_parser(
+        "rollback", parents=[config_option], help="restore rendered configs from the history"
+    )
+    rollback.add_argument(
+        "--to",
+        default="HEAD~1",
+        metavar="REVISION",
+        help="history revision to restore (default: the one before the last)",
+    )
+    rollback.set_defaults(handler=_rollback)
+    up = commands.add_parser(
+        "up", parents=[config_option], help="run the whole sensor in the foreground (make run)"
+    )
+    up.set_defaults(handler=_up)

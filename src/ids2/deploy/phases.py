@@ -1,0 +1,193 @@
+"""The deploy's phases A-G, each idempotent and able to run alone (`ids2 deploy --phase C`)."""
+
+from __future__ import annotations
+
+import secrets as token_source
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from ids2.adapters.docker_stack import StackManager
+from ids2.adapters.systemd_units import systemctl, systemd_is_running
+from ids2.apply import apply_files
+from ids2.config.load import Config, load_secrets
+from ids2.controllers import CONTROLLERS
+from ids2.deploy.runner import DeployError, Phase
+from ids2.history import ConfigHistory
+from ids2.render import render_all
+from ids2.render.stack import stack_dir
+
+PROMETHEUS_RELOAD_URL = "http://127.0.0.1:9090/-/reload"
+STACK_HEALTH_TIMEOUT_SECONDS = 300.0
+
+
+@dataclass
+class DeployContext:
+    """What the phases share: the config, and what phase B changed (for reloads)."""
+
+    config: Config
+    changed: list[str] = field(default_factory=list)
+    rendered_names: list[str] = field(default_factory=list)
+
+    @property
+    def rendered_dir(self) -> Path:
+        return Path(self.config["paths"]["rendered_dir"])
+
+    def stack(self) -> StackManager:
+        return StackManager(
+            stack_dir() / "docker-compose.yml",
+            self.config["stack"]["project_name"],
+            self.rendered_dir / "stack.env",
+        )
+
+
+def ensure_grafana_password(secrets_path: Path) -> bool:
+    """Generate Grafana's admin password into the secrets file once; True when generated."""
+    current = load_secrets(secrets_path)
+    if current["grafana_admin_password"]:
+        return False
+    document = {key: value for key, value in current.items() if value}
+    document["grafana_admin_password"] = token_source.token_urlsafe(18)
+    secrets_path.parent.mkdir(parents=True, exist_ok=True)
+    temp = secrets_path.with_name(f".{secrets_path.name}.new")
+    temp.touch(mode=0o600)
+    temp.chmod(0o600)
+    temp.write_text(yaml.safe_dump(document), encoding="utf-8")
+    temp.replace(secrets_path)
+    return True
+
+
+def render_and_apply(context: DeployContext) -> str:
+    """Phase B: render every file, validate each with its tool, install what changed."""
+    secrets_path = Path(context.config["shipping"]["secrets_file"])
+    generated = ensure_grafana_password(secrets_path)
+    files = render_all(context.config)
+    report = apply_files(files, context.rendered_dir)
+    context.changed = report.changed
+    context.rendered_names = [rendered.name for rendered in files]
+    reload_changed(context)
+    note = "; generated Grafana's admin password" if generated else ""
+    return f"changed: {', '.join(report.changed) or 'nothing'}{note}"
+
+
+def reload_changed(context: DeployContext) -> None:
+    """Make running services pick up what changed; the stack itself is phase C's job."""
+    if "suricata.yaml" in context.changed and systemd_is_running():
+        systemctl("try-restart", "suricata.service")
+    if "prometheus.yml" in context.changed:
+        try:
+            request = urllib.request.Request(PROMETHEUS_RELOAD_URL, method="POST")
+            urllib.request.urlopen(request, timeout=5).close()
+        except OSError:
+            pass  # Prometheus is not up yet: phase C starts it with the new file
+
+
+def stack_up(context: DeployContext) -> str:
+    """Phase C: bring the stack up (recreating what changed) and wait for health."""
+    stack = context.stack()
+    stack.up()
+    if {"vector.toml", "vector.env"} & set(context.changed):
+        stack.restart("vector")
+    states = stack.wait_healthy(STACK_HEALTH_TIMEOUT_SECONDS)
+    return ", ".join(f"{name} {state.health}" for name, state in sorted(states.items()))
+
+
+def commit_history(context: DeployContext) -> str:
+    """Phase F: record the rendered configs in the local git history; push if configured."""
+    history = ConfigHistory(Path(context.config["deploy"]["history_dir"]))
+    names = context.rendered_names or sorted(
+        path.name
+        for path in context.rendered_dir.iterdir()
+        if path.is_file() and not path.name.endswith(".last-good")
+    )
+    commit = history.record(context.rendered_dir, names, "deploy: configs verified")
+    remote = context.config["deploy"]["history_remote"]
+    if remote:
+        history.push(remote)
+    if commit is None:
+        return "no change since the last recorded deploy"
+    return f"recorded {commit.revision[:12]}: {commit.summary.splitlines()[-1].strip()}"
+
+
+def hand_over(context: DeployContext) -> str:
+    """Phase G: make sure the monitoring controllers run, now that the pipeline is verified."""
+    if not systemd_is_running():
+        return "systemd is not PID 1 here: start the controllers with `ids2 run NAME`"
+    units = [f"ids2-{name}.service" for name in CONTROLLERS]
+    systemctl("start", *units)
+    return f"started {', '.join(units)}"
+
+
+def check_endpoint(context: DeployContext) -> str:
+    """Phase A: AWS identity and domain, a self-hosted endpoint, or the local spool."""
+    opensearch = context.config["shipping"]["opensearch"]
+    if not opensearch["endpoint"]:
+        return f"no endpoint: shipping to the local spool {context.config['shipping']['spool']}"
+    if opensearch["auth"] == "aws":
+        from ids2.aws_checks import verify_aws
+
+        return verify_aws(context.config)
+    return f"self-hosted {opensearch['endpoint']} ({opensearch['auth']} auth): phase D probes it"
+
+
+def wait_connectivity(context: DeployContext, timeout: float = 120.0) -> str:
+    """Phase D: probe the endpoint until every check passes, or say which one fails."""
+    if not context.config["shipping"]["opensearch"]["endpoint"]:
+        return "local spool: nothing to reach"
+    from ids2.probes.round import probe_round
+
+    deadline = time.monotonic() + timeout
+    while True:
+        checks = probe_round(context.config)
+        failed = {name: result for name, result in checks.items() if not result.ok}
+        if not failed and "opensearch" in checks:
+            return ", ".join(
+                f"{name} {r.latency_seconds * 1000:.0f} ms" for name, r in checks.items()
+            )
+        if time.monotonic() > deadline:
+            name, result = next(iter(failed.items()))
+            raise DeployError(f"{name} check failed: {result.error}")
+        time.sleep(5)
+
+
+def verify_pipeline(context: DeployContext) -> str:
+    """Phase E: Suricata capturing, and a canary through Vector into the sink."""
+    from ids2.adapters.suricata_socket import SuricataSocket
+    from ids2.canary import send_canary
+    from ids2.controllers.verify import make_sink
+
+    config = context.config
+    interface = config["sensor"]["interface"]
+    with SuricataSocket(Path(config["sensor"]["unix_socket"])) as control:
+        packets = control.command("iface-stat", iface=interface)["pkts"]
+    sink = make_sink(config)
+    canary = send_canary(Path(config["ramdisk"]["mount_point"]), time.time())
+    started = time.monotonic()
+    while canary not in sink.arrived({canary}):
+        if time.monotonic() - started > config["verify"]["timeout_seconds"]:
+            raise DeployError(
+                f"Suricata captures ({packets} packets on {interface}) but the "
+                f"canary never reached the {sink.name}: check Vector's logs "
+                "(docker logs ids2_vector_1)"
+            )
+        time.sleep(1)
+    return (
+        f"Suricata captured {packets} packets on {interface}; canary in the {sink.name} "
+        f"after {time.monotonic() - started:.1f} s"
+    )
+
+
+def deploy_phases(context: DeployContext) -> list[Phase]:
+    """Phases A-G in order."""
+    return [
+        Phase("A", "check the endpoint and credentials", lambda: check_endpoint(context)),
+        Phase("B", "render and validate configs", lambda: render_and_apply(context)),
+        Phase("C", "bring up the stack", lambda: stack_up(context)),
+        Phase("D", "wait for connectivity", lambda: wait_connectivity(context)),
+        Phase("E", "verify the pipeline", lambda: verify_pipeline(context)),
+        Phase("F", "record configs in the history", lambda: commit_history(context)),
+        Phase("G", "hand over to monitoring", lambda: hand_over(context)),
+    ]
