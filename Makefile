@@ -51,8 +51,10 @@ docs: venv
 bench: deps venv
 	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
+## The whole sensor in the foreground: RAM disk, rendered configs, Suricata on the
+## configured interface, the stack when a Docker engine answers, the four controllers.
 run: deps venv
-	$(IDS2) --config $${IDS2_CONFIG:-etc/ids2/config.yaml} config validate
+	$(IDS2) --config $${IDS2_CONFIG:-etc/ids2/config.yaml} up
 
 ## The Debian package for this machine's architecture, built from the files git knows,
 ## into dist/, and checked by lintian (errors and warnings fail).

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ids2.apply import apply_files
+from ids2.canary import CANARY_DIRECTORY
 from ids2.config.load import Config, load_config
 from ids2.controllers import CONTROLLERS
 from ids2.errors import Ids2Error
@@ -35,12 +36,15 @@ def ensure_ramdisk(config: Config) -> str:
     mount_point = Path(config["ramdisk"]["mount_point"])
     mount_point.mkdir(parents=True, exist_ok=True)
     if os.path.ismount(mount_point):
-        return f"{mount_point} already mounted"
-    if os.geteuid() != 0:
-        return f"{mount_point} is a plain directory (mounting a tmpfs needs root)"
-    size = f"size={config['ramdisk']['size_mb']}m,mode=0755,nosuid,nodev,noexec"
-    subprocess.run(["mount", "-t", "tmpfs", "-o", size, "tmpfs", str(mount_point)], check=True)
-    return f"tmpfs mounted on {mount_point}"
+        state = f"{mount_point} already mounted"
+    elif os.geteuid() != 0:
+        state = f"{mount_point} is a plain directory (mounting a tmpfs needs root)"
+    else:
+        size = f"size={config['ramdisk']['size_mb']}m,mode=0755,nosuid,nodev,noexec"
+        subprocess.run(["mount", "-t", "tmpfs", "-o", size, "tmpfs", str(mount_point)], check=True)
+        state = f"tmpfs mounted on {mount_point}"
+    (mount_point / CANARY_DIRECTORY).mkdir(exist_ok=True)
+    return state
 
 
 def render_configs(config: Config) -> str:
@@ -67,7 +71,11 @@ def start_suricata(config: Config) -> subprocess.Popen[bytes]:
 
 
 def start_controller(name: str, config_path: Path) -> subprocess.Popen[bytes]:
-    """One controller as a child process, exactly as its systemd unit would run it."""
+    """One controller as a child process, exactly as its systemd unit would run it.
+
+    Children get sessions of their own, so Ctrl-C reaches only `ids2 up`, which then
+    stops them in order.
+    """
     return subprocess.Popen(
         [sys.executable, "-m", "ids2", "run", name, "--config", str(config_path)]
     )
@@ -108,6 +116,8 @@ def up(config_path: Path, start_stack: Callable[[Config], str]) -> int:
     try:
         while not stop:
             time.sleep(0.5)
+            if stop:
+                break
             dead = {name: p.returncode for name, p in children.items() if p.poll() is not None}
             if dead:
                 print(f"stopped unexpectedly: {dead}; stopping the rest", file=sys.stderr)
