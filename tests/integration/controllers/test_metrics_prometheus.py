@@ -93,6 +93,16 @@ def exporter(tmp_path: Path) -> Iterator[tuple[int, Path]]:
             "last_success_at": time.time(),
         },
     )
+    store.write(
+        "rules",
+        {
+            "summary": "ok",
+            "healthy": True,
+            "interval": 86400,
+            "rules_loaded": 43210,
+            "reloaded_at": time.time(),
+        },
+    )
     port = free_port()
     config = tmp_path / "config.yaml"
     config.write_text(
