@@ -66,7 +66,7 @@ deb: deps
 	git ls-files -co --exclude-standard | tar -cf - -T - | tar -C build/deb/ids2 -xf -
 	cd build/deb/ids2 && dpkg-buildpackage -us -uc -b
 	mv build/deb/ids2_*.deb dist/
-	lintian --fail-on error,warning --suppress-tags running-with-root-privileges dist/ids2_*.deb
+	lintian --fail-on error,warning dist/ids2_*.deb
 
 ## Re-pin the runtime dependencies the package ships (requirements.lock).
 lock:
