@@ -153,6 +153,23 @@ def wait_connectivity(context: DeployContext, timeout: float = 120.0) -> str:
         time.sleep(5)
 
 
+def prepare_opensearch(context: DeployContext) -> str:
+    """The index template and the retention policy, installed or updated in place."""
+    from opensearchpy.exceptions import OpenSearchException
+
+    from ids2.adapters.opensearch_client import make_client
+    from ids2.opensearch_setup import prepare
+
+    timeout = float(context.config["connectivity"]["timeout_seconds"])
+    try:
+        return prepare(make_client(context.config, timeout), context.config)
+    except OpenSearchException as error:
+        raise DeployError(
+            f"installing the index template or ISM policy failed: {error} (with AWS "
+            "fine-grained access control, map this role to a role with index and ISM rights)"
+        ) from None
+
+
 def verify_pipeline(context: DeployContext) -> str:
     """Phase E: Suricata capturing, and a canary through Vector into the sink."""
     from ids2.adapters.suricata_socket import SuricataSocket
