@@ -36,7 +36,7 @@ def exposure(unit: str) -> float:
 @pytest.mark.parametrize(
     "unit",
     [f"ids2-{name}.service" for name in CONTROLLERS]
-    + ["ids2-deploy.service", "ids2-rules-update.service"],
+    + ["ids2-deploy.service", "ids2-rules-update.service", "ids2-spool-prune.service"],
 )
 def test_exposure_at_or_below_goal(unit: str) -> None:
     assert exposure(unit) <= EXPOSURE_GOAL
