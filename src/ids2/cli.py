@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ids2 import __version__
-from ids2.config.load import DEFAULT_PATH, config_path, load_config
+from ids2.config.load import DEFAULT_PATH, Config, config_path, load_config
 from ids2.errors import Ids2Error
 
 log = logging.getLogger("ids2")
@@ -67,12 +67,29 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
-    from ids2 import status
+    import json
+
+    from ids2 import status, status_facts
     from ids2.state import StateStore, runtime_dir
 
-    healths = status.collect(StateStore(runtime_dir()))
-    print(status.render_json(healths) if args.json else status.render_text(healths))
-    return 0 if all(health.ok for health in healths) else 1
+    store = StateStore(runtime_dir())
+    healths = status.collect(store)
+    config: Config | None = None
+    try:
+        config = load_config(config_path(args.config))
+        facts = status_facts.collect_facts(config, store)
+    except Ids2Error as error:  # the running sensor still deserves a status screen
+        facts = {"config_error": str(error)}
+    if args.json:
+        report = json.loads(status.render_json(healths))
+        print(json.dumps({**report, "facts": facts}, indent=2, sort_keys=True, default=str))
+    else:
+        print(status.render_text(healths))
+        print(status_facts.render_facts(facts) if config else f"config: {facts['config_error']}")
+    if args.secrets and config is not None:
+        print(status_facts.secrets_line(config))
+    healthy = config is not None and all(health.ok for health in healths)
+    return 0 if healthy else 1
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -103,6 +120,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     status = commands.add_parser("status", help="one screen of sensor health")
     status.add_argument("--json", action="store_true", help="machine-readable output")
+    status.add_argument(
+        "--secrets", action="store_true", help="also show generated passwords (root only)"
+    )
     status.set_defaults(handler=_status)
 
     for sub in (config, validate, render, example, reference, run, status):

@@ -61,15 +61,40 @@ def test_status_exit_code_follows_health(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("IDS2_RUNTIME_DIR", str(tmp_path))
+    monkeypatch.setenv("IDS2_CONFIG", str(SHIPPED))
     assert main(["status"]) == 1
     assert "sensor: UNHEALTHY" in capsys.readouterr().out
     store = StateStore(tmp_path)
     for name in ("resource", "connectivity", "metrics", "verify"):
-        store.write(name, {"summary": f"{name} fine", "healthy": True, "interval": 2})
+        store.write(
+            name,
+            {
+                "summary": f"{name} fine",
+                "healthy": True,
+                "interval": 2,
+                "level": 2,
+                "shipping_pace": "reduced",
+            },
+        )
     assert main(["status", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["healthy"] is True
     assert [c["state"] for c in report["controllers"]] == ["ok"] * 4
+    assert report["facts"]["throttle_level"] == 2
+    assert main(["status"]) == 0
+    assert "throttle      level 2, pace reduced" in capsys.readouterr().out
+
+
+def test_status_with_a_broken_config_still_shows_the_sensor(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("IDS2_RUNTIME_DIR", str(tmp_path))
+    broken = tmp_path / "config.yaml"
+    broken.write_text("sensor: [oops\n")
+    StateStore(tmp_path).write("resource", {"summary": "level 0", "healthy": True, "interval": 2})
+    assert main(["status", "--config", str(broken)]) == 1
+    out = capsys.readouterr().out
+    assert "resource      ok" in out and f"config: {broken}: at line" in out
 
 
 def test_python_dash_m_is_the_same_command() -> None:
