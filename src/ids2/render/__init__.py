@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import shutil
+import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +39,14 @@ class RenderedFile:
     content: str
     validator: Validator | None = None
     mode: int = 0o644
+
+
+def check_with_tool(command: list[str], label: str, timeout: float = 120) -> str:
+    """Run a validating tool; its own message in a ValidationError when it refuses."""
+    result = subprocess.run(command, capture_output=True, text=True, check=False, timeout=timeout)
+    if result.returncode != 0:
+        raise ValidationError(f"{label}: {(result.stderr + result.stdout).strip()}")
+    return f"{label}: ok"
 
 
 def tool_missing_note(tool: str) -> str | None:

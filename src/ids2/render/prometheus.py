@@ -6,13 +6,12 @@ it reaches the ids2 exporter on loopback and the containers' ports published on 
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import yaml
 
 from ids2.config.load import Config
-from ids2.render import RenderedFile, ValidationError, tool_missing_note
+from ids2.render import RenderedFile, check_with_tool, tool_missing_note
 
 PROMETHEUS_ADDRESS = "127.0.0.1:9090"
 VECTOR_METRICS_ADDRESS = "127.0.0.1:9598"
@@ -52,16 +51,9 @@ def check_with_promtool(path: Path) -> str:
     missing = tool_missing_note("promtool")
     if missing:
         return missing
-    result = subprocess.run(
-        ["promtool", "check", "config", "--syntax-only", str(path)],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
+    return check_with_tool(
+        ["promtool", "check", "config", "--syntax-only", str(path)], "promtool check config"
     )
-    if result.returncode != 0:
-        raise ValidationError(f"promtool check config: {(result.stderr or result.stdout).strip()}")
-    return "promtool check config: ok"
 
 
 def render(config: Config) -> list[RenderedFile]:

@@ -10,13 +10,12 @@ Paths are the container's: see the volume mounts in stack/docker-compose.yml.
 from __future__ import annotations
 
 import json
-import subprocess
 import tomllib
 from pathlib import Path
 from typing import Any
 
 from ids2.config.load import Config, load_secrets
-from ids2.render import RenderedFile, ValidationError, tool_missing_note
+from ids2.render import RenderedFile, ValidationError, check_with_tool, tool_missing_note
 from ids2.render.stack import stack_dir
 
 RAMDISK = "/mnt/ram_logs"
@@ -184,16 +183,11 @@ def check_structure(path: Path) -> str:
     ]
     missing = tool_missing_note("vector")
     if missing is None:
-        result = subprocess.run(
-            ["vector", "validate", "--no-environment", str(path)],
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=120,
+        notes.append(
+            check_with_tool(
+                ["vector", "validate", "--no-environment", str(path)], "vector validate"
+            )
         )
-        if result.returncode != 0:
-            raise ValidationError(f"vector validate: {result.stdout}{result.stderr}")
-        notes.append("vector validate: ok")
     else:
         notes.append(missing)
     return "; ".join(["inputs wired", *notes])
