@@ -1,11 +1,12 @@
-"""`ids2 spool prune` and `ids2 spool backfill`."""
+"""`ids2 spool prune|backfill|redis`: the local spool and the Redis spill list, by hand or timer."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
-from ids2.config.load import config_path, load_config
+from ids2.config.load import Config, config_path, load_config
 from ids2.errors import Ids2Error
 
 MIB = 1024 * 1024
@@ -16,39 +17,95 @@ def _prune(args: argparse.Namespace) -> int:
 
     config = load_config(config_path(args.config))
     spool = config["shipping"]["spool"]
-    removed = prune(
-        Path(spool["directory"]),
-        config["shipping"]["opensearch"]["index_prefix"],
-        spool["max_mb"] * MIB,
-    )
-    print(f"removed {len(removed)} day file(s)")
+    removed = prune(Path(spool["directory"]), spool["max_mb"] * MIB)
+    print(f"removed {len(removed)} day file(s)", *(path.name for path in removed))
     return 0
+
+
+def _client(config: Config) -> Any:
+    """A client for the configured endpoint, with the template and policy in place."""
+    from ids2.adapters.opensearch_client import make_client
+    from ids2.opensearch_setup import prepare
+
+    if not config["shipping"]["opensearch"]["endpoint"]:
+        raise Ids2Error("set shipping.opensearch.endpoint first: there is nowhere to index to")
+    client = make_client(config, float(config["connectivity"]["timeout_seconds"]) * 6)
+    print(prepare(client, config))
+    return client
 
 
 def _backfill(args: argparse.Namespace) -> int:
-    from ids2.adapters.opensearch_client import make_client
+    from opensearchpy.exceptions import OpenSearchException
+
+    from ids2.bulk_index import BulkIndexer
+    from ids2.opensearch_setup import explain
+    from ids2.pace import pace_factor
     from ids2.spool import backfill
+    from ids2.state import StateStore, runtime_dir
 
     config = load_config(config_path(args.config))
-    if not config["shipping"]["opensearch"]["endpoint"]:
-        raise Ids2Error("set shipping.opensearch.endpoint first: there is nowhere to backfill to")
-    client = make_client(config, float(config["connectivity"]["timeout_seconds"]) * 6)
-    count = backfill(
-        client,
-        Path(config["shipping"]["spool"]["directory"]),
-        config["shipping"]["opensearch"]["index_prefix"],
+    shipping = config["shipping"]
+    state = StateStore(runtime_dir())
+    indexer = BulkIndexer(_client(config), shipping["opensearch"]["index_prefix"])
+    try:
+        report = backfill(
+            indexer,
+            Path(shipping["spool"]["directory"]),
+            shipping["batch_max_events"],
+            remove=args.remove,
+            paused=lambda: pace_factor(state) > 1,
+        )
+    except OpenSearchException as error:
+        raise explain(error, config, "backfilling the spool") from None
+    for name, count in report.files.items():
+        print(f"{name}: {count} indexed")
+    result = report.result
+    print(
+        f"indexed {result.indexed} spooled document(s); {result.rejected} refused, "
+        f"{result.invalid} not ECS; removed {len(report.removed)} file(s)"
     )
-    print(f"indexed {count} spooled document(s)")
-    return 0
+    for reason in result.reasons:
+        print(f"  refused: {reason}")
+    return 0 if result.rejected == 0 else 1
+
+
+def _redis(args: argparse.Namespace) -> int:
+    from opensearchpy.exceptions import OpenSearchException
+
+    from ids2.adapters.redis_resp import RedisConnection
+    from ids2.bulk_index import BulkIndexer
+    from ids2.opensearch_setup import explain
+    from ids2.redis_fallback import drain, spill_depth
+
+    config = load_config(config_path(args.config))
+    shipping = config["shipping"]
+    key = shipping["redis"]["key"]
+    with RedisConnection(args.url) as redis:
+        if not args.drain:
+            print(f"{spill_depth(redis, key)} event(s) spilled in {key}")
+            return 0
+        indexer = BulkIndexer(_client(config), shipping["opensearch"]["index_prefix"])
+        try:
+            report = drain(redis, key, indexer, shipping["batch_max_events"])
+        except OpenSearchException as error:
+            raise explain(error, config, f"draining {key}") from None
+    result = report.result
+    print(
+        f"drained {result.indexed} event(s) from {key} in {report.batches} batch(es); "
+        f"{result.rejected} refused, {result.invalid} not ECS; {report.left} left"
+    )
+    return 0 if result.rejected == 0 else 1
 
 
 def add_parser(
     commands: argparse._SubParsersAction[argparse.ArgumentParser],
     config_option: argparse.ArgumentParser,
 ) -> None:
-    """Register `ids2 spool prune|backfill`."""
+    """Register `ids2 spool prune|backfill|redis`."""
+    from ids2.redis_fallback import HOST_URL
+
     spool = commands.add_parser(
-        "spool", parents=[config_option], help="the local spool of events (no OpenSearch)"
+        "spool", parents=[config_option], help="the local spool and the Redis spill list"
     )
     spool_commands = spool.add_subparsers(dest="spool_command", required=True)
     prune = spool_commands.add_parser(
@@ -56,6 +113,19 @@ def add_parser(
     )
     prune.set_defaults(handler=_prune)
     backfill = spool_commands.add_parser(
-        "backfill", parents=[config_option], help="index the spool into the configured OpenSearch"
+        "backfill",
+        parents=[config_option],
+        help="index the spool into the configured OpenSearch (again: only what is new)",
+    )
+    backfill.add_argument(
+        "--remove", action="store_true", help="delete each day file once all of it is indexed"
     )
     backfill.set_defaults(handler=_backfill)
+    redis = spool_commands.add_parser(
+        "redis",
+        parents=[config_option],
+        help="how many events wait in Redis; --drain indexes them when Vector cannot",
+    )
+    redis.add_argument("--drain", action="store_true", help="index the spill list into OpenSearch")
+    redis.add_argument("--url", default=HOST_URL, help=f"Redis as the host sees it ({HOST_URL})")
+    redis.set_defaults(handler=_redis)

@@ -9,7 +9,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from ids2.aws_checks import AwsCheckError, verify_aws
+from ids2.aws_checks import AwsCheckError, endpoint_region, verify_aws
 from ids2.config.load import Config, validate_document
 from ids2.config.machine import Machine
 
@@ -96,3 +96,68 @@ def test_aws_refusals_say_what_to_fix(code: str, words: str) -> None:
 
     error = ClientError({"Error": {"Code": code, "Message": "details"}}, "GetCallerIdentity")
     assert words in str(_client_error(error, "checking"))
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "region"),
+    [
+        ("https://search-x-abc.eu-west-1.es.amazonaws.com", "eu-west-1"),
+        ("https://vpc-x-abc.us-gov-west-1.es.amazonaws.com:443/", "us-gov-west-1"),
+        ("https://logs.example.org", None),
+        ("https://es.amazonaws.com.example.org", None),
+    ],
+)
+def test_endpoint_region(endpoint: str, region: str | None) -> None:
+    assert endpoint_region(endpoint) == region
+
+
+def test_a_region_that_is_not_the_endpoints_is_named_before_any_call(aws: None) -> None:
+    with pytest.raises(AwsCheckError, match="aws_region is us-east-1, but the endpoint is in eu"):
+        verify_aws(config(aws_region="us-east-1"))
+
+
+def test_the_endpoint_names_the_region_when_the_config_does_not(aws: None) -> None:
+    assert verify_aws(config(aws_region="")).endswith("in eu-west-1")
+
+
+def test_an_unreachable_sts_suggests_the_region(aws: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    from botocore.exceptions import EndpointConnectionError
+
+    def unreachable(self: Any, *args: Any, **kwargs: Any) -> Any:
+        raise EndpointConnectionError(endpoint_url="https://sts.eu-west-1.amazonaws.com")
+
+    monkeypatch.setattr("botocore.client.BaseClient._make_api_call", unreachable)
+    with pytest.raises(AwsCheckError, match="cannot reach AWS STS in eu-west-1"):
+        verify_aws(config())
+
+
+def test_fine_grained_access_control_is_pointed_out(aws: None) -> None:
+    client = boto3.client("opensearch", region_name="eu-west-1")
+    client.create_domain(
+        DomainName="guarded",
+        AdvancedSecurityOptions={"Enabled": True, "InternalUserDatabaseEnabled": False},
+    )
+    endpoint = client.describe_domain(DomainName="guarded")["DomainStatus"]["Endpoint"]
+    summary = verify_aws(config(aws_domain="guarded", endpoint=f"https://{endpoint}"))
+    assert "fine-grained access control is on: arn:aws:" in summary
+    assert "must be mapped to an OpenSearch role" in summary
+
+
+@pytest.mark.parametrize(
+    ("status", "words"),
+    [
+        ({"Deleted": True}, "domain sensors is being deleted"),
+        ({"Processing": True}, "domain sensors is processing a configuration change"),
+    ],
+)
+def test_a_domain_in_flux_is_refused(
+    aws: None, monkeypatch: pytest.MonkeyPatch, status: dict[str, Any], words: str
+) -> None:
+    def answer(self: Any, operation: str, parameters: Any) -> Any:
+        if operation == "GetCallerIdentity":
+            return {"Arn": "arn:aws:iam::1:role/sensor", "Account": "1", "UserId": "x"}
+        return {"DomainStatus": {"Endpoint": "search-x.eu-west-1.es.amazonaws.com", **status}}
+
+    monkeypatch.setattr("botocore.client.BaseClient._make_api_call", answer)
+    with pytest.raises(AwsCheckError, match=words):
+        verify_aws(config(aws_domain="sensors"))

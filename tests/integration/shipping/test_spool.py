@@ -1,72 +1,171 @@
-"""The local spool: capped by pruning the oldest days, backfilled into OpenSearch once."""
+"""The spool through `ids2 spool`: pruned under its cap, backfilled into OpenSearch once,
+resumed where it stopped, retried when OpenSearch pushes back, paused on request."""
 
 from __future__ import annotations
 
 import json
+import os
+import time
 from pathlib import Path
+from typing import Any
 
+import pytest
 import yaml
 
+from ids2.adapters.opensearch_client import make_client
+from ids2.bulk_index import BulkIndexer
 from ids2.cli import main
+from ids2.spool import BUSY_SECONDS, PAUSE_POLL_SECONDS, PROGRESS_FILE, backfill
 from tests.doubles.opensearch_test_double import OpenSearchTestDouble
+from tests.integration.shipping.conftest import SignedDouble, shipping_config
+
+pytestmark = pytest.mark.integration
+LONG_AGO = time.time() - 10 * BUSY_SECONDS
 
 
-def spool_day(directory: Path, day: str, documents: int, size: int = 0) -> Path:
-    path = directory / f"ids2-logs-{day}.ndjson"
-    lines = [
-        json.dumps(
-            {
-                "@timestamp": f"{day.replace('.', '-')}T00:00:00Z",
-                "ids2": {"doc_id": f"{day}-{n}"},
-                "pad": "x" * size,
-            }
-        )
-        for n in range(documents)
-    ]
-    path.write_text("\n".join(lines) + "\n")
+def document(day: str, number: int, pad: int = 0) -> bytes:
+    stamp = f"{day.replace('.', '-')}T12:00:00.{number:06d}Z"
+    body = {"@timestamp": stamp, "ids2": {"doc_id": f"{day}-{number}"}, "pad": "x" * pad}
+    return json.dumps(body).encode() + b"\n"
+
+
+def spool_day(spool: Path, day: str, count: int, pad: int = 0, first: int = 0) -> Path:
+    path = spool / f"ids2-logs-{day}.ndjson"
+    with path.open("ab") as handle:
+        handle.writelines(document(day, n, pad) for n in range(first, first + count))
+    os.utime(path, (LONG_AGO, LONG_AGO))
     return path
 
 
-def config_file(tmp_path: Path, **shipping: object) -> str:
+def config_file(tmp_path: Path, **shipping: Any) -> str:
     path = tmp_path / "config.yaml"
-    path.write_text(
-        yaml.safe_dump(
-            {
-                "shipping": {
-                    "spool": {"directory": str(tmp_path / "spool"), "max_mb": 16},
-                    **shipping,
-                }
-            }
-        )
-    )
+    spool = {"directory": str(tmp_path / "spool"), "max_mb": 16}
+    path.write_text(yaml.safe_dump({"shipping": {"spool": spool, **shipping}}))
     return str(path)
 
 
-def test_prune_keeps_the_newest_days_within_the_cap(tmp_path: Path) -> None:
-    spool = tmp_path / "spool"
-    spool.mkdir()
-    days = [spool_day(spool, f"2026.11.{day:02d}", 6, 1_000_000) for day in range(20, 26)]
+@pytest.fixture
+def spool(tmp_path: Path) -> Path:
+    directory = tmp_path / "spool"
+    directory.mkdir()
+    return directory
+
+
+def bulk_requests(double: OpenSearchTestDouble) -> list[Any]:
+    return [r for r in double.requests if r.path.endswith("/_bulk")]
+
+
+def counts(double: OpenSearchTestDouble) -> dict[str, int]:
+    return {name: len(documents) for name, documents in double.store.indices.items()}
+
+
+def test_prune_keeps_the_newest_days_within_the_cap(tmp_path: Path, spool: Path) -> None:
+    days = [spool_day(spool, f"2026.11.{day:02d}", 6, pad=1_000_000) for day in range(18, 24)]
     assert main(["spool", "prune", "--config", config_file(tmp_path)]) == 0
-    left = sorted(path.name for path in spool.iterdir())
-    assert left == [path.name for path in days[-2:]]  # 2 x 6 MB fit in 16 MiB, 3 do not
+    assert sorted(spool.iterdir()) == days[-2:]  # 2 x 6 MB fit in 16 MiB, 3 do not
 
 
-def test_backfill_indexes_each_day_once(tmp_path: Path) -> None:
-    spool = tmp_path / "spool"
-    spool.mkdir()
+def test_backfill_indexes_each_document_once_and_then_only_what_is_new(
+    tmp_path: Path, spool: Path, double: OpenSearchTestDouble, capsys: pytest.CaptureFixture[str]
+) -> None:
     spool_day(spool, "2026.11.24", 3)
-    spool_day(spool, "2026.11.25", 1200)
-    double = OpenSearchTestDouble().start()
-    try:
-        config = config_file(tmp_path, opensearch={"endpoint": double.url})
-        assert main(["spool", "backfill", "--config", config]) == 0
-        assert main(["spool", "backfill", "--config", config]) == 0  # again: no duplicates
-        assert {name: len(docs) for name, docs in double.store.indices.items()} == {
-            "ids2-logs-2026.11.24": 3,
-            "ids2-logs-2026.11.25": 1200,
-        }
-    finally:
-        double.stop()
+    today = spool_day(spool, "2026.11.25", 1200)
+    config = config_file(tmp_path, opensearch={"endpoint": double.url}, batch_max_events=500)
+    assert main(["spool", "backfill", "--config", config]) == 0
+    assert "index template ids2-logs created" in capsys.readouterr().out
+    assert counts(double) == {"ids2-logs-2026.11.24": 3, "ids2-logs-2026.11.25": 1200}
+    assert len(bulk_requests(double)) == 4  # 3, then 500 + 500 + 200
+    assert main(["spool", "backfill", "--config", config]) == 0
+    assert len(bulk_requests(double)) == 4, "a second run sends nothing already sent"
+    spool_day(spool, "2026.11.25", 5, first=1200)
+    with today.open("ab") as handle:
+        handle.write(document("2026.11.25", 9999)[:20])  # Vector is writing this line
+    assert main(["spool", "backfill", "--config", config]) == 0
+    assert "indexed 5 spooled document(s)" in capsys.readouterr().out
+    assert counts(double)["ids2-logs-2026.11.25"] == 1205
+    with today.open("ab") as handle:
+        handle.write(document("2026.11.25", 9999)[20:])
+    assert main(["spool", "backfill", "--config", config]) == 0
+    assert counts(double)["ids2-logs-2026.11.25"] == 1206, "the finished line is not lost"
+
+
+def test_backfill_with_remove_deletes_only_finished_quiet_files(
+    tmp_path: Path, spool: Path, double: OpenSearchTestDouble
+) -> None:
+    finished = spool_day(spool, "2026.11.23", 4)
+    busy = spool_day(spool, "2026.11.24", 4)
+    os.utime(busy, None)  # written just now: Vector may append
+    config = config_file(tmp_path, opensearch={"endpoint": double.url})
+    assert main(["spool", "backfill", "--remove", "--config", config]) == 0
+    assert not finished.exists() and busy.exists()
+    assert json.loads((spool / PROGRESS_FILE).read_text()) == {busy.name: busy.stat().st_size}
+
+
+def test_refused_documents_are_reported_and_their_file_kept(
+    tmp_path: Path,
+    spool: Path,
+    double: OpenSearchTestDouble,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    path = spool_day(spool, "2026.11.24", 10)
+    double.store.reject_document = lambda source: (
+        "failed to parse field [source.ip]" if source["ids2"]["doc_id"].endswith("-7") else None
+    )
+    config = config_file(tmp_path, opensearch={"endpoint": double.url})
+    assert main(["spool", "backfill", "--remove", "--config", config]) == 1
+    output = capsys.readouterr().out
+    assert "indexed 9 spooled document(s); 1 refused" in output
+    assert "2026.11.24-7: 400" in output and "failed to parse field [source.ip]" in output
+    assert path.exists()
+
+
+def test_pushback_is_retried_item_by_item(spool: Path, double: OpenSearchTestDouble) -> None:
+    spool_day(spool, "2026.11.24", 6)
+    store, original = double.store, double.store.handle
+
+    def first_item_too_many(method: str, path: str, body: bytes) -> Any:
+        status, answer = original(method, path, body)
+        if path.endswith("/_bulk") and len(bulk_requests(double)) == 2:
+            item = answer["items"][0]["index"]
+            store.indices[item["_index"]].pop(item["_id"])
+            item.update(status=429, error={"type": "es_rejected_execution_exception"})
+            answer["errors"] = True
+        return status, answer
+
+    store.handle = first_item_too_many  # type: ignore[method-assign]
+    double.fail_next(503)  # and before that, the whole request once
+    client = make_client(shipping_config(opensearch={"endpoint": double.url}), timeout=5)
+    delays: list[float] = []
+    report = backfill(BulkIndexer(client, "ids2-logs", sleep=delays.append), spool, 100)
+    assert report.result.indexed == 6 and counts(double) == {"ids2-logs-2026.11.24": 6}
+    sent = [request.body.count(b"\n") // 2 for request in bulk_requests(double)]
+    assert sent == [6, 6, 1], "503: all again; then only the item refused with 429"
+    assert delays == [1.0, 2.0]
+
+
+def test_backfill_waits_while_the_pace_is_slowed(spool: Path, double: OpenSearchTestDouble) -> None:
+    spool_day(spool, "2026.11.24", 3)
+    client = make_client(shipping_config(opensearch={"endpoint": double.url}), timeout=5)
+    answers, waits = [True, True, False, False], []
+    report = backfill(
+        BulkIndexer(client, "ids2-logs"),
+        spool,
+        100,
+        paused=lambda: answers.pop(0),
+        sleep=waits.append,
+    )
+    assert waits == [PAUSE_POLL_SECONDS, PAUSE_POLL_SECONDS] and report.result.indexed == 3
+
+
+def test_backfill_signed_with_sigv4(
+    tmp_path: Path, spool: Path, signed_double: SignedDouble
+) -> None:
+    spool_day(spool, "2026.11.24", 2)
+    settings = signed_double.config()
+    report = backfill(BulkIndexer(make_client(settings, timeout=5), "ids2-logs"), spool, 100)
+    assert report.result.indexed == 2
+    bulk = [r for r in signed_double.server.requests if r.path.endswith("/_bulk")]
+    assert bulk[0].headers["authorization"].startswith("AWS4-HMAC-SHA256")
 
 
 def test_backfill_needs_an_endpoint(tmp_path: Path) -> None:
