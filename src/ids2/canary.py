@@ -40,6 +40,7 @@ def send_canary(mount_point: Path, now: float) -> str:
     """Append a new canary with one write (O_APPEND) and return its id."""
     canary_id = str(uuid.uuid4())
     path = canary_path(mount_point)
+    path.parent.mkdir(mode=0o755, exist_ok=True)
     descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     try:
         os.write(descriptor, canary_line(canary_id, now))

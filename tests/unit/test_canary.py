@@ -17,7 +17,6 @@ def test_canary_is_a_valid_eve_line() -> None:
 
 
 def test_send_appends_one_line_per_canary(tmp_path: Path) -> None:
-    (tmp_path / "canary").mkdir()
     first, second = send_canary(tmp_path, time.time()), send_canary(tmp_path, time.time())
     lines = canary_path(tmp_path).read_text().splitlines()
     assert [json.loads(line)["ids2"]["canary_id"] for line in lines] == [first, second]
