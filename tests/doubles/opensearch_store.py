@@ -1,6 +1,8 @@
 """The in-memory side of the OpenSearch test double: indices, documents, templates, ISM.
 
-Responses follow the shapes OpenSearch documents for the REST calls ids2 makes.
+It routes a request to the answer OpenSearch documents for it. `indices` maps each index
+name to its documents by `_id` (the `_source` as sent), so tests can read or seed it
+directly; versions and sequence numbers are kept beside it.
 """
 
 from __future__ import annotations
@@ -12,231 +14,266 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
-Response = tuple[int, Any]
+from tests.doubles.opensearch_bulk import bulk
+from tests.doubles.opensearch_queries import filter_source, matches, resolve_indices, sort_hits
+from tests.doubles.opensearch_responses import (
+    SHARDS,
+    WRITE_SHARDS,
+    RequestRefused,
+    Response,
+    cluster_health,
+    cluster_info,
+    error,
+    index_not_found,
+    unsupported,
+)
 
+__all__ = ["DocumentStore", "Response"]
 
-def _field(document: dict[str, Any], dotted: str) -> Any:
-    value: Any = document
-    for key in dotted.split("."):
-        if not isinstance(value, dict) or key not in value:
-            return None
-        value = value[key]
-    return value
-
-
-def _matches(document: dict[str, Any], doc_id: str, query: dict[str, Any]) -> bool:
-    if not query or "match_all" in query:
-        return True
-    if "ids" in query:
-        return doc_id in query["ids"]["values"]
-    if "terms" in query:
-        ((name, wanted),) = query["terms"].items()
-        return _field(document, name.removesuffix(".keyword")) in wanted
-    for kind in ("term", "match"):
-        if kind in query:
-            ((name, wanted),) = query[kind].items()
-            wanted = (
-                wanted.get("value", wanted.get("query")) if isinstance(wanted, dict) else wanted
-            )
-            return bool(_field(document, name.removesuffix(".keyword")) == wanted)
-    if "bool" in query:
-        return all(
-            _matches(document, doc_id, clause)
-            for clause in query["bool"].get("filter", []) + query["bool"].get("must", [])
-        )
-    raise ValueError(f"the test double does not support the query {query}")
-
-
-def _not_found(kind: str, name: str) -> Response:
-    reason = f"no such index [{name}]" if kind == "index_not_found_exception" else f"[{name}]"
-    return 404, {"error": {"type": kind, "reason": reason}, "status": 404}
+ISM_INDEX = ".opendistro-ism-config"
 
 
 @dataclass
 class DocumentStore:
-    """Indices of documents by id, index templates and ISM policies, thread-safe."""
+    """Indices of documents by id, index templates and ISM policies; one request at a time.
+
+    `reject_document(source)` returns a reason to refuse a bulk item with a 400
+    mapper_parsing_exception, or None to accept it; `item_faults` holds the statuses the
+    next bulk items get instead of being written.
+    """
 
     indices: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    versions: dict[tuple[str, str], int] = field(default_factory=dict)
     templates: dict[str, dict[str, Any]] = field(default_factory=dict)
     policies: dict[str, dict[str, Any]] = field(default_factory=dict)
-    reject_document: Callable[[dict[str, Any]], str | None] = lambda document: None
+    reject_document: Callable[[dict[str, Any]], str | None] = lambda source: None
+    item_faults: list[int] = field(default_factory=list)
+    health_status: str = "green"
     lock: threading.Lock = field(default_factory=threading.Lock)
     _sequence: int = 0
 
     def documents(self, pattern: str) -> list[tuple[str, str, dict[str, Any]]]:
-        """(index, id, source) of every document in indices matching `pattern`."""
-        names = [n for n in self.indices if any(fnmatch.fnmatch(n, p) for p in pattern.split(","))]
-        return [(n, i, d) for n in sorted(names) for i, d in self.indices[n].items()]
+        """(index, id, source) of every document in the indices `pattern` names."""
+        with self.lock:
+            names = resolve_indices(pattern, self.indices, ignore_unavailable=True)
+            return [(name, i, doc) for name in names for i, doc in self.indices[name].items()]
 
     def handle(self, method: str, raw_path: str, body: bytes) -> Response:
+        """(status, JSON document) answering one request; `body` is already decompressed."""
         parts = urlsplit(raw_path)
-        path = [segment for segment in parts.path.split("/") if segment]
+        path = [unquote(segment) for segment in parts.path.split("/") if segment]
         params = {key: values[-1] for key, values in parse_qs(parts.query).items()}
         with self.lock:
-            return self._route(method, path, params, body)
+            try:
+                return self._route(method, path, params, body)
+            except RequestRefused as refused:
+                return refused.response
+            except json.JSONDecodeError as malformed:
+                return error(400, "parse_exception", f"the request body is not JSON: {malformed}")
 
     def _route(self, method: str, path: list[str], params: dict[str, str], body: bytes) -> Response:
         if not path:
-            return 200, {
-                "name": "test-double",
-                "cluster_name": "ids2-test-double",
-                "version": {"distribution": "opensearch", "number": "2.11.0"},
-            }
+            return 200, cluster_info()
         if path == ["_cluster", "health"]:
-            return 200, {
-                "cluster_name": "ids2-test-double",
-                "status": "green",
-                "number_of_nodes": 1,
-                "active_shards_percent_as_number": 100.0,
-            }
-        if path[-1] == "_bulk":
-            return self._bulk(body, path[0] if len(path) == 2 else None)
+            return 200, cluster_health(self.health_status, len(self.indices))
+        if path[-1] == "_bulk" and len(path) <= 2:
+            return bulk(self, body, path[0] if len(path) == 2 else None)
         if path[0] == "_index_template":
-            return self._template(method, path[1], body)
-        if path[:3] == ["_plugins", "_ism", "policies"]:
+            return self._template(method, path[1] if len(path) > 1 else "*", body)
+        if path[:3] == ["_plugins", "_ism", "policies"] and len(path) == 4:
             return self._policy(method, path[3], params, body)
-        if path[-1] in ("_search", "_count"):
-            return self._search(path[0] if len(path) == 2 else "*", path[-1], body)
-        if path[-1] == "_refresh":
-            return 200, {"_shards": {"total": 1, "successful": 1, "failed": 0}}
-        if len(path) == 3 and path[1] == "_doc":
-            return self._document(method, path[0], path[2], body)
-        if len(path) == 1 and method == "DELETE":
-            if path[0] not in self.indices and params.get("ignore_unavailable") != "true":
-                return _not_found("index_not_found_exception", path[0])
-            self.indices.pop(path[0], None)
-            return 200, {"acknowledged": True}
-        return 400, {
-            "error": {
-                "type": "illegal_argument_exception",
-                "reason": f"test double: no route {method} /{'/'.join(path)}",
-            }
+        if path[-1] in ("_search", "_count") and len(path) <= 2:
+            return self._search(path[0] if len(path) == 2 else "_all", path[-1], params, body)
+        if path[-1] == "_refresh" and len(path) <= 2:
+            return 200, {"_shards": SHARDS}
+        if len(path) in (2, 3) and path[1] == "_doc":
+            return self._document(method, path[0], path[2] if len(path) == 3 else None, body)
+        if len(path) == 1 and not path[0].startswith("_"):
+            return self._index(method, path[0], params)
+        raise unsupported(f"route {method} /{'/'.join(path)}")
+
+    def _next_sequence(self) -> int:
+        self._sequence += 1
+        return self._sequence
+
+    def _write_result(self, index: str, doc_id: str, result: str, version: int) -> dict[str, Any]:
+        return {
+            "_index": index,
+            "_id": doc_id,
+            "_version": version,
+            "result": result,
+            "_shards": WRITE_SHARDS,
+            "_seq_no": self._next_sequence(),
+            "_primary_term": 1,
         }
 
-    def _bulk(self, body: bytes, default_index: str | None) -> Response:
-        lines = [json.loads(line) for line in body.splitlines() if line.strip()]
-        items, errors, position = [], False, 0
-        while position < len(lines):
-            ((action, meta),) = lines[position].items()
-            position += 1
-            index, doc_id = meta.get("_index", default_index), meta.get("_id") or uuid.uuid4().hex
-            documents = self.indices.setdefault(index, {})
-            if action == "delete":
-                status = 200 if documents.pop(doc_id, None) is not None else 404
-                items.append({action: {"_index": index, "_id": doc_id, "status": status}})
-                continue
-            source = lines[position]
-            position += 1
-            item: dict[str, Any] = {"_index": index, "_id": doc_id}
-            rejected = self.reject_document(source)
-            if rejected is not None:
-                item.update(
-                    status=400, error={"type": "mapper_parsing_exception", "reason": rejected}
-                )
-            elif action == "create" and doc_id in documents:
-                item.update(
-                    status=409,
-                    error={
-                        "type": "version_conflict_engine_exception",
-                        "reason": f"[{doc_id}]: version conflict, document already exists",
-                    },
-                )
-            else:
-                item.update(
-                    status=200 if doc_id in documents else 201,
-                    result="updated" if doc_id in documents else "created",
-                )
-                documents[doc_id] = source
-            errors = errors or item["status"] >= 300
-            items.append({action: item})
-        return 200, {"took": 1, "errors": errors, "items": items}
+    def write_document(self, index: str, doc_id: str, source: dict[str, Any]) -> Response:
+        """Index (create, or replace under the same `_id`) one document; creates its index."""
+        documents = self.indices.setdefault(index, {})
+        created = doc_id not in documents
+        documents[doc_id] = source
+        version = 1 if created else self.versions.get((index, doc_id), 1) + 1
+        self.versions[(index, doc_id)] = version
+        result = self._write_result(index, doc_id, "created" if created else "updated", version)
+        return (201 if created else 200), result
 
-    def _search(self, pattern: str, kind: str, body: bytes) -> Response:
+    def delete_document(self, index: str, doc_id: str) -> Response:
+        """Delete one document: 200 deleted, or 404 not_found (not an error in a bulk)."""
+        found = self.indices.setdefault(index, {}).pop(doc_id, None) is not None
+        version = self.versions.pop((index, doc_id), 0) + 1
+        result = self._write_result(index, doc_id, "deleted" if found else "not_found", version)
+        return (200 if found else 404), result
+
+    def _document(self, method: str, index: str, doc_id: str | None, body: bytes) -> Response:
+        if method in ("PUT", "POST"):
+            return self.write_document(index, doc_id or uuid.uuid4().hex, json.loads(body))
+        if doc_id is None:
+            raise unsupported(f"route {method} /{index}/_doc")
+        if index not in self.indices:
+            raise index_not_found(index)
+        if method == "DELETE":
+            return self.delete_document(index, doc_id)
+        if doc_id not in self.indices[index]:
+            return 404, {"_index": index, "_id": doc_id, "found": False}
+        return 200, {
+            "_index": index,
+            "_id": doc_id,
+            "_version": self.versions.get((index, doc_id), 1),
+            "found": True,
+            "_source": self.indices[index][doc_id],
+        }
+
+    def _index(self, method: str, name: str, params: dict[str, str]) -> Response:
+        if method == "PUT":
+            if name in self.indices:
+                return error(
+                    400, "resource_already_exists_exception", f"index [{name}] already exists"
+                )
+            self.indices[name] = {}
+            return 200, {"acknowledged": True, "shards_acknowledged": True, "index": name}
+        if method == "HEAD":
+            return (200 if name in self.indices else 404), {}
+        if method != "DELETE":
+            raise unsupported(f"route {method} /{name}")
+        ignore = params.get("ignore_unavailable") == "true"
+        for chosen in resolve_indices(name, self.indices, ignore):
+            del self.indices[chosen]
+        return 200, {"acknowledged": True}
+
+    def _search(self, expression: str, kind: str, params: dict[str, str], body: bytes) -> Response:
         request = json.loads(body) if body else {}
+        ignore = params.get("ignore_unavailable") == "true"
+        names = resolve_indices(expression, self.indices, ignore)
+        query = request.get("query", {})
         found = [
-            (n, i, d)
-            for n, i, d in self.documents(pattern)
-            if _matches(d, i, request.get("query", {}))
+            (name, doc_id, source)
+            for name in names
+            for doc_id, source in self.indices[name].items()
+            if matches(query, doc_id, source)
         ]
         if kind == "_count":
-            return 200, {"count": len(found), "_shards": {"total": 1, "successful": 1}}
-        found.sort(
-            key=lambda hit: str(hit[2].get("@timestamp", "")),
-            reverse="desc" in json.dumps(request.get("sort", "")),
-        )
+            return 200, {"count": len(found), "_shards": SHARDS}
+        sort = request.get("sort", params.get("sort"))
+        score = None if sort else 1.0  # sorted hits are not scored
+        start = int(request.get("from", params.get("from", 0)))
+        size = int(request.get("size", params.get("size", 10)))
+        page = (sort_hits(found, sort) if sort else found)[start : start + size]
+        wanted = request.get("_source", True)
         hits = [
-            {"_index": n, "_id": i, "_score": 1.0, "_source": d}
-            for n, i, d in found[: request.get("size", 10)]
+            {"_index": name, "_id": doc_id, "_score": score}
+            | ({} if wanted is False else {"_source": filter_source(source, wanted)})
+            for name, doc_id, source in page
         ]
         return 200, {
             "took": 1,
             "timed_out": False,
-            "hits": {"total": {"value": len(found), "relation": "eq"}, "hits": hits},
+            "_shards": SHARDS,
+            "hits": {
+                "total": {"value": len(found), "relation": "eq"},
+                "max_score": score if hits else None,
+                "hits": hits,
+            },
         }
-
-    def _document(self, method: str, index: str, doc_id: str, body: bytes) -> Response:
-        documents = self.indices.setdefault(index, {})
-        if method in ("PUT", "POST"):
-            created = doc_id not in documents
-            documents[doc_id] = json.loads(body)
-            return (201 if created else 200), {
-                "_index": index,
-                "_id": doc_id,
-                "result": "created" if created else "updated",
-            }
-        if doc_id not in documents:
-            return 404, {"_index": index, "_id": doc_id, "found": False}
-        if method == "DELETE":
-            del documents[doc_id]
-            return 200, {"_index": index, "_id": doc_id, "result": "deleted"}
-        return 200, {"_index": index, "_id": doc_id, "found": True, "_source": documents[doc_id]}
 
     def _template(self, method: str, name: str, body: bytes) -> Response:
         if method == "PUT":
             self.templates[name] = json.loads(body)
             return 200, {"acknowledged": True}
-        if name not in self.templates:
-            return _not_found("resource_not_found_exception", f"index template matching {name}")
+        chosen = [t for t in sorted(self.templates) if fnmatch.fnmatchcase(t, name)]
+        if not chosen and "*" not in name:
+            if method == "DELETE":
+                return error(
+                    404, "index_template_missing_exception", f"index_template [{name}] missing"
+                )
+            return error(
+                404, "resource_not_found_exception", f"index template matching [{name}] not found"
+            )
         if method == "DELETE":
-            del self.templates[name]
+            for template in chosen:
+                del self.templates[template]
             return 200, {"acknowledged": True}
-        return 200, {"index_templates": [{"name": name, "index_template": self.templates[name]}]}
+        return 200, {
+            "index_templates": [{"name": t, "index_template": self.templates[t]} for t in chosen]
+        }
 
     def _policy(self, method: str, policy_id: str, params: dict[str, str], body: bytes) -> Response:
         current = self.policies.get(policy_id)
-        if method == "GET":
+        if method in ("GET", "HEAD"):
             if current is None:
-                return 404, {
-                    "error": {"type": "status_exception", "reason": "Policy not found"},
-                    "status": 404,
-                }
+                return error(404, "status_exception", "Policy not found")
             return 200, {"_id": policy_id, **current}
         if method == "DELETE":
             if current is None:
-                return _not_found("status_exception", policy_id)
+                return error(404, "status_exception", f"Policy {policy_id} is not found")
             del self.policies[policy_id]
-            return 200, {"_id": policy_id, "result": "deleted"}
-        guarded = "if_seq_no" in params
-        if current is not None and (
-            not guarded
-            or int(params["if_seq_no"]) != current["_seq_no"]
-            or int(params.get("if_primary_term", -1)) != current["_primary_term"]
-        ):
-            return 409, {
-                "error": {
-                    "type": "version_conflict_engine_exception",
-                    "reason": f"[{policy_id}]: version conflict",
-                },
-                "status": 409,
+            return 200, {
+                "_index": ISM_INDEX,
+                "_id": policy_id,
+                "_version": current["_version"] + 1,
+                "result": "deleted",
+                "forced_refresh": True,
+                "_shards": WRITE_SHARDS,
+                "_seq_no": self._next_sequence(),
+                "_primary_term": 1,
             }
-        self._sequence += 1
+        conflict = _policy_conflict(policy_id, current, params)
+        if conflict is not None:
+            return error(409, "version_conflict_engine_exception", conflict, index=ISM_INDEX)
+        policy = json.loads(body)["policy"]
         stored = {
             "_version": (current or {}).get("_version", 0) + 1,
-            "_seq_no": self._sequence,
+            "_seq_no": self._next_sequence(),
             "_primary_term": 1,
-            "policy": json.loads(body)["policy"],
+            "policy": policy,
         }
         self.policies[policy_id] = stored
-        return (200 if current else 201), {"_id": policy_id, **stored}
+        # The PUT answer nests the policy once more than GET does, as documented.
+        return (200 if current else 201), {"_id": policy_id, **stored, "policy": {"policy": policy}}
+
+
+def _policy_conflict(
+    policy_id: str, current: dict[str, Any] | None, params: dict[str, str]
+) -> str | None:
+    """Why ISM refuses this PUT, or None: without if_seq_no/if_primary_term it may only
+    create; with them they must name the current version."""
+    if "if_seq_no" not in params or "if_primary_term" not in params:
+        if current is None:
+            return None
+        return (
+            f"[{policy_id}]: version conflict, document already exists "
+            f"(current version [{current['_version']}])"
+        )
+    wanted = f"required seqNo [{params['if_seq_no']}], primary term [{params['if_primary_term']}]"
+    if current is None:
+        return f"[{policy_id}]: version conflict, {wanted}. but no document was found"
+    if (int(params["if_seq_no"]), int(params["if_primary_term"])) != (
+        current["_seq_no"],
+        current["_primary_term"],
+    ):
+        return (
+            f"[{policy_id}]: version conflict, {wanted}. current document has seqNo "
+            f"[{current['_seq_no']}] and primary term [{current['_primary_term']}]"
+        )
+    return None
