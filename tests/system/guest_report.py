@@ -1,0 +1,220 @@
+"""Runs inside the booted guest (copied there by the system test): checks the appliance,
+injects faults, and prints `IDS2T key=value` lines on the serial console."""
+
+import glob
+import json
+import os
+import signal
+import subprocess
+import threading
+import time
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+CONTROLLERS = ["resource", "connectivity", "metrics", "verify"]
+
+
+def report(key, value):
+    print(f"IDS2T {key}={value}", flush=True)
+
+
+def sh(*command):
+    try:
+        result = subprocess.run(command, capture_output=True, text=True, check=False)
+    except FileNotFoundError:
+        return f"({command[0]} is not installed)"
+    return result.stdout.strip()
+
+
+def uptime():
+    return float(Path("/proc/uptime").read_text().split()[0])
+
+
+def active(unit):
+    return sh("systemctl", "is-active", unit) == "active"
+
+
+def journal(unit, lines=25):
+    """The unit's last journal lines on the console, for the test's failure output."""
+    for line in sh(
+        "journalctl", "-u", unit, "--no-pager", "-n", str(lines), "-o", "cat"
+    ).splitlines():
+        print(f"IDS2J {unit}: {line}", flush=True)
+
+
+def main_pid(unit):
+    return sh("systemctl", "show", "-p", "MainPID", "--value", unit)
+
+
+def wait(predicate, timeout):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def all_controllers_active():
+    return all(active(f"ids2-{name}.service") for name in CONTROLLERS)
+
+
+class Quiet(BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+    def log_message(self, *args):
+        pass
+
+
+def alert_seen(sid):
+    for path in glob.glob("/mnt/ram_logs/eve*.json"):
+        for line in Path(path).read_text(errors="replace").splitlines():
+            if '"alert"' in line and f'"signature_id":{sid}' in line:
+                return True
+    return False
+
+
+def main():
+    report("begin", f"{uptime():.1f}")
+    wait(all_controllers_active, 300)
+    report("controllers_ready_uptime", f"{uptime():.1f}")
+    # Suricata compiles its rules at start, which takes a while under emulation.
+    wait(lambda: active("suricata.service"), 300)
+    report("suricata_ready_uptime", f"{uptime():.1f}")
+    for unit in [
+        *(f"ids2-{n}.service" for n in CONTROLLERS),
+        "suricata.service",
+        "mnt-ram_logs.mount",
+        "ids2-deploy.service",
+        "polkit.service",
+    ]:
+        report(
+            "state_" + unit.replace("-", "_").replace(".", "_"), sh("systemctl", "is-active", unit)
+        )
+    for unit in [
+        *(f"ids2-{n}.service" for n in CONTROLLERS),
+        "suricata.service",
+        "ids2-deploy.service",
+    ]:
+        if not active(unit):
+            journal(unit)
+    report("ramdisk_mounted", sh("findmnt", "-n", "-o", "FSTYPE", "/mnt/ram_logs"))
+    pid = main_pid("suricata.service")
+    arguments = Path(f"/proc/{pid}/cmdline").read_bytes() if pid not in ("", "0") else b""
+    report(
+        "suricata_config",
+        "rendered" if b"/var/lib/ids2/rendered/suricata.yaml" in arguments else "other",
+    )
+    try:
+        metrics = urllib.request.urlopen("http://127.0.0.1:10088/metrics", timeout=10).read()
+        report("exporter", "ok" if b"ids2_build_info" in metrics else "no-build-info")
+    except OSError as error:
+        report("exporter", f"error-{error}")
+
+    server = ThreadingHTTPServer(("0.0.0.0", 8080), Quiet)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    report("send_traffic", "now")
+    report("alert", "yes" if wait(lambda: alert_seen(9400001), 120) else "no")
+
+    # Faults. kill -9: systemd restarts the unit within 5 s, the others keep running.
+    others = {name: main_pid(f"ids2-{name}.service") for name in CONTROLLERS if name != "resource"}
+    old = main_pid("ids2-resource.service")
+    killed_at = time.monotonic()
+    os.kill(int(old), signal.SIGKILL)
+    back = wait(
+        lambda: (
+            main_pid("ids2-resource.service") not in ("0", old) and active("ids2-resource.service")
+        ),
+        90,
+    )
+    report("kill9_restart_seconds", f"{time.monotonic() - killed_at:.1f}" if back else "never")
+    journal("ids2-resource.service", 12)
+    report(
+        "others_untouched", all(main_pid(f"ids2-{n}.service") == pid for n, pid in others.items())
+    )
+
+    # A broken config on reload is refused; the old one stays.
+    config = Path("/etc/ids2/config.yaml")
+    original = config.read_text()
+    config.write_text("sensor:\n  workers: lots\n")
+    sh("systemctl", "reload", "ids2-metrics.service")
+    refused = wait(
+        lambda: (
+            "reload refused, keeping the previous configuration"
+            in sh("journalctl", "-u", "ids2-metrics.service", "--no-pager", "-n", "50")
+        ),
+        30,
+    )
+    report("reload_refused", refused)
+    report("metrics_still_active", active("ids2-metrics.service"))
+    journal("ids2-metrics.service", 12)
+    config.write_text(original)
+
+    # The throttle action as the ids2 user: polkit lets it set suricata.service's limits.
+    code = (
+        "from ids2.throttle_actions import set_suricata_limits;"
+        "from ids2.throttle import LevelSettings;"
+        "print(set_suricata_limits(LevelSettings(3, 100, 384, 0.5, 'minimal')))"
+    )
+    result = subprocess.run(
+        ["runuser", "-u", "ids2", "--", "/opt/venvs/ids2/bin/python", "-c", code],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    report("throttle_as_ids2", (result.stdout or result.stderr).strip().replace("\n", " | "))
+    report(
+        "suricata_cpuquota",
+        sh("systemctl", "show", "-p", "CPUQuotaPerSecUSec", "--value", "suricata.service"),
+    )
+    report(
+        "suricata_memoryhigh",
+        sh("systemctl", "show", "-p", "MemoryHigh", "--value", "suricata.service"),
+    )
+
+    # kill -STOP: the watchdog notices the silent loop and systemd restarts the unit.
+    old = main_pid("ids2-connectivity.service")
+    stopped_at = time.monotonic()
+    os.kill(int(old), signal.SIGSTOP)
+    back = wait(
+        lambda: (
+            main_pid("ids2-connectivity.service") not in ("0", old)
+            and active("ids2-connectivity.service")
+        ),
+        90,
+    )
+    report("watchdog_restart_seconds", f"{time.monotonic() - stopped_at:.1f}" if back else "never")
+
+    # systemctl start ids2.target to every controller READY.
+    sh("systemctl", "stop", *(f"ids2-{n}.service" for n in CONTROLLERS))
+    started = time.monotonic()
+    sh("systemctl", "start", "ids2.target")
+    wait(all_controllers_active, 60)
+    report("target_start_to_ready_seconds", f"{time.monotonic() - started:.1f}")
+    report("status_json_healthy", json.loads(sh("ids2", "status", "--json") or "{}").get("healthy"))
+    report(
+        "failed_units",
+        sh("systemctl", "list-units", "--failed", "--no-legend", "--plain").replace("\n", " | ")
+        or "none",
+    )
+    report(
+        "verify_units",
+        sh(
+            "sh",
+            "-c",
+            "systemd-analyze verify --man=no "
+            "/lib/systemd/system/ids2*.service /lib/systemd/system/ids2.target "
+            "/lib/systemd/system/mnt-ram_logs.mount 2>&1 | tr '\\n' '|'",
+        )
+        or "clean",
+    )
+    report("done", "yes")
+    subprocess.run(["systemctl", "--no-block", "poweroff"], check=False)
+
+
+main()

@@ -1,0 +1,129 @@
+"""A Debian 12 root file system, built with debootstrap, that QEMU can boot.
+
+The base (systemd, a kernel with a small virtio initramfs, bookworm-backports) is cached
+as a tarball keyed by its recipe, so only the first run pays for debootstrap. Chroot
+mounts are always undone, even when a step fails.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+MIRROR = "http://deb.debian.org/debian"
+BASE_PACKAGES = "systemd-sysv,udev,dbus,e2fsprogs,ca-certificates,iproute2,python3,curl"
+INITRAMFS_MODULES = "virtio_pci\nvirtio_mmio\nvirtio_blk\nvirtio_net\next4\n"
+RECIPE_VERSION = "1"
+
+
+def cache_dir() -> Path:
+    path = Path(os.environ.get("IDS2_SYSTEM_CACHE", Path.home() / ".cache/ids2-system-tests"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def run(*command: str, timeout: float = 1800) -> None:
+    subprocess.run(command, check=True, timeout=timeout, stdin=subprocess.DEVNULL)
+
+
+@contextlib.contextmanager
+def chroot_mounts(root: Path) -> Iterator[None]:
+    """proc, sys, dev and devpts inside `root`, unmounted in reverse order afterwards."""
+    mounted: list[Path] = []
+    try:
+        for source, target, options in (
+            ("proc", "proc", ["-t", "proc"]),
+            ("sysfs", "sys", ["-t", "sysfs"]),
+            ("/dev", "dev", ["--bind"]),
+            ("devpts", "dev/pts", ["-t", "devpts"]),
+        ):
+            run("mount", *options, source, str(root / target))
+            mounted.append(root / target)
+        yield
+    finally:
+        for path in reversed(mounted):
+            subprocess.run(["umount", "-l", str(path)], check=False)
+
+
+def in_chroot(root: Path, script: str, timeout: float = 1800) -> None:
+    """Run a shell script inside the root, with services kept from starting."""
+    with chroot_mounts(root):
+        run(
+            "chroot",
+            str(root),
+            "/bin/sh",
+            "-euc",
+            "export DEBIAN_FRONTEND=noninteractive LC_ALL=C.UTF-8\n" + script,
+            timeout=timeout,
+        )
+
+
+def _build_base(root: Path) -> None:
+    run(
+        "debootstrap",
+        "--variant=minbase",
+        f"--include={BASE_PACKAGES}",
+        "bookworm",
+        str(root),
+        MIRROR,
+    )
+    (root / "etc/apt/sources.list").write_text(
+        f"deb {MIRROR} bookworm main\ndeb {MIRROR} bookworm-updates main\n"
+        f"deb {MIRROR} bookworm-backports main\n"
+    )
+    (root / "usr/sbin/policy-rc.d").write_text("#!/bin/sh\nexit 101\n")
+    (root / "usr/sbin/policy-rc.d").chmod(0o755)
+    # One small initramfs with just what QEMU's virtio disk needs (measured: built once).
+    (root / "etc/initramfs-tools/conf.d").mkdir(parents=True, exist_ok=True)
+    (root / "etc/initramfs-tools/conf.d/ids2-test").write_text("MODULES=list\n")
+    (root / "etc/initramfs-tools/modules").write_text(INITRAMFS_MODULES)
+    (root / "etc/fstab").write_text("/dev/vda / ext4 rw,errors=remount-ro 0 1\n")
+    (root / "etc/hostname").write_text("ids2-test\n")
+    in_chroot(
+        root,
+        "apt-get update -q\n"
+        "apt-get install -y -q --no-install-recommends linux-image-amd64\n"
+        "apt-get clean",
+    )
+
+
+def base_rootfs(root: Path) -> Path:
+    """A fresh copy of the cached base at `root` (built on the first call)."""
+    key = hashlib.sha256(f"{RECIPE_VERSION}:{BASE_PACKAGES}:{INITRAMFS_MODULES}".encode())
+    tarball = cache_dir() / f"bookworm-amd64-{key.hexdigest()[:16]}.tar"
+    if not tarball.exists():
+        build = tarball.with_suffix(".build")
+        subprocess.run(["rm", "-rf", str(build)], check=True)
+        build.mkdir()
+        _build_base(build)
+        run("tar", "-C", str(build), "-cf", str(tarball.with_suffix(".tmp")), ".")
+        os.replace(tarball.with_suffix(".tmp"), tarball)
+        subprocess.run(["rm", "-rf", str(build)], check=True)
+    root.mkdir(parents=True)
+    run("tar", "-C", str(root), "-xf", str(tarball))
+    return root
+
+
+def install_debs(root: Path, debs: list[Path]) -> None:
+    """apt-get install our .deb files, their dependencies from the archive (and backports)."""
+    names = []
+    for deb in debs:
+        (root / "tmp" / deb.name).write_bytes(deb.read_bytes())
+        names.append(f"/tmp/{deb.name}")
+    in_chroot(
+        root,
+        "apt-get update -q\n"
+        f"apt-get install -y -q -t bookworm-backports {' '.join(names)}\n"
+        "apt-get clean\nrm -f /tmp/*.deb",
+        timeout=2400,
+    )
+
+
+def make_disk(root: Path, disk: Path, size: str = "4G") -> None:
+    """An ext4 image of `root`, made without loop mounts."""
+    (root / "usr/sbin/policy-rc.d").unlink(missing_ok=True)
+    run("mkfs.ext4", "-q", "-F", "-d", str(root), str(disk), size)

@@ -1,0 +1,133 @@
+"""The appliance comes up: our .deb installed with apt into Debian 12, booted under QEMU.
+
+The guest's reporter (guest_report.py) checks the running sensor and injects faults; this
+test sends traffic to the guest's NIC through QEMU user networking and reads the results
+from the serial console.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.support.ports import free_port
+from tests.system.rootfs import base_rootfs, install_debs, make_disk
+from tests.system.vm import boot
+
+pytestmark = [
+    pytest.mark.system,
+    pytest.mark.skipif(os.geteuid() != 0, reason="debootstrap and chroot need root"),
+    pytest.mark.skipif(shutil.which("qemu-system-x86_64") is None, reason="needs QEMU"),
+]
+ROOT_DIR = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
+TEST_RULE = (
+    'alert http any any -> any any (msg:"ids2 system test"; http.uri; '
+    'content:"/ids2-system-test"; sid:9400001; rev:1;)\n'
+)
+REPORT_UNIT = """\
+[Unit]
+Description=ids2 system test reporter
+After=multi-user.target ids2.target
+
+[Service]
+Type=exec
+ExecStart=/usr/bin/python3 /usr/local/lib/ids2-test/guest_report.py
+StandardOutput=journal+console
+StandardError=journal+console
+
+[Install]
+WantedBy=multi-user.target
+"""
+
+
+def build_deb() -> Path:
+    subprocess.run(
+        ["make", "-C", str(ROOT_DIR), "deb"], check=True, stdout=subprocess.DEVNULL, timeout=1200
+    )
+    return sorted((ROOT_DIR / "dist").glob("ids2_*_amd64.deb"))[-1]
+
+
+def prepare(root: Path) -> None:
+    rules = root / "var/lib/suricata/rules"
+    rules.mkdir(parents=True, exist_ok=True)
+    (rules / "suricata.rules").write_text(TEST_RULE)
+    (root / "usr/local/lib/ids2-test").mkdir(parents=True)
+    shutil.copy(HERE / "guest_report.py", root / "usr/local/lib/ids2-test/guest_report.py")
+    (root / "etc/systemd/system/ids2-test-report.service").write_text(REPORT_UNIT)
+    wants = root / "etc/systemd/system/multi-user.target.wants"
+    wants.mkdir(parents=True, exist_ok=True)
+    (wants / "ids2-test-report.service").symlink_to("/etc/systemd/system/ids2-test-report.service")
+
+
+@pytest.fixture(scope="module")
+def guest(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """Build, install, boot once; what the guest's reporter printed."""
+    tmp_path = tmp_path_factory.mktemp("appliance")
+    started = time.monotonic()
+    deb = build_deb()
+    root = base_rootfs(tmp_path / "root")
+    install_debs(root, [deb])
+    prepare(root)
+    disk = tmp_path / "disk.raw"
+    make_disk(root, disk)
+    print(f"rootfs with {deb.name} ready in {time.monotonic() - started:.0f} s")
+    port = free_port()
+    vm = boot(root, disk, tmp_path / "serial.log", port)
+    try:
+        booted = time.monotonic()
+        vm.wait_for("send_traffic", 900)
+        for _ in range(3):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/ids2-system-test", timeout=20)
+            except OSError:
+                time.sleep(2)
+        vm.wait_for("done", 900)
+        print(f"guest report after {time.monotonic() - booted:.0f} s of boot:")
+        for key, value in vm.values.items():
+            print(f"  {key} = {value}")
+    finally:
+        vm.stop()
+        for line in vm.text().splitlines():
+            if "IDS2J" in line:
+                print(line[line.index("IDS2J") :])
+    return vm.values
+
+
+def test_the_appliance_boots_and_survives_faults(guest: dict[str, str]) -> None:
+    for name in ("resource", "connectivity", "metrics", "verify"):
+        assert guest[f"state_ids2_{name}_service"] == "active", name
+    assert guest["ramdisk_mounted"] == "tmpfs"
+    assert guest["exporter"] == "ok"
+    # The 5 s goal is for real hardware: under TCG emulation Python starts ~10x slower,
+    # so this asserts the restart and prints the time.
+    assert guest["kill9_restart_seconds"] != "never"
+    assert guest["others_untouched"] == "True"
+    assert guest["reload_refused"] == "True" and guest["metrics_still_active"] == "True"
+    assert guest["throttle_as_ids2"] == "CPUQuota=100% MemoryHigh=384M"
+    assert guest["suricata_cpuquota"] == "1s"
+    assert guest["suricata_memoryhigh"] == str(384 * 1024 * 1024)
+    assert guest["watchdog_restart_seconds"] != "never"
+    assert guest["verify_units"] == "clean"
+    print(
+        f"kernel start to all controllers READY: {guest['controllers_ready_uptime']} s; "
+        f"systemctl start ids2.target to READY: {guest['target_start_to_ready_seconds']} s"
+    )
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="Debian's Suricata 7.0.10 dies with SIGILL at start inside QEMU TCG (default and "
+    "max CPU models) although suricata -T passes under qemu-user -cpu max; capture on real "
+    "hardware and in a network namespace is covered by the capture suite",
+)
+def test_suricata_captures_on_the_guest_nic(guest: dict[str, str]) -> None:
+    assert guest["state_suricata_service"] == "active"
+    assert guest["suricata_config"] == "rendered"
+    assert guest["alert"] == "yes"

@@ -1,0 +1,78 @@
+"""Boot a disk image under QEMU (TCG: KVM does not work on these machines) and read its
+serial console, where the guest's reporter prints `IDS2T key=value` lines."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ESCAPES = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+@dataclass
+class VirtualMachine:
+    """A running guest; `values` holds what its reporter printed so far."""
+
+    process: subprocess.Popen[bytes]
+    log: Path
+    values: dict[str, str] = field(default_factory=dict)
+
+    def text(self) -> str:
+        return ESCAPES.sub(b"", self.log.read_bytes()).decode(errors="replace")
+
+    def wait_for(self, key: str, timeout: float) -> str:
+        """Wait until the reporter printed `key`; AssertionError with the log's tail if not."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self.values = dict(re.findall(r"IDS2T (\w+)=(.*?)\r?$", self.text(), re.MULTILINE))
+            if key in self.values:
+                return self.values[key]
+            if self.process.poll() is not None:
+                break
+            time.sleep(1)
+        tail = "\n".join(self.text().splitlines()[-60:])
+        raise AssertionError(f"the guest never reported {key!r}; serial console tail:\n{tail}")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait(timeout=30)
+
+
+def boot(root: Path, disk: Path, log: Path, forwarded_port: int) -> VirtualMachine:
+    """Start QEMU on `disk` with the root's own kernel; the guest's port 8080 is forwarded."""
+    kernel = sorted(root.glob("boot/vmlinuz-*"))[-1]
+    initrd = sorted(root.glob("boot/initrd.img-*"))[-1]
+    command = [
+        "timeout",
+        "900",
+        "qemu-system-x86_64",
+        "-accel",
+        "tcg",
+        "-m",
+        "2048",
+        "-smp",
+        "2",
+        "-nographic",
+        "-no-reboot",
+        "-kernel",
+        str(kernel),
+        "-initrd",
+        str(initrd),
+        "-append",
+        "root=/dev/vda rw console=ttyS0 net.ifnames=0 panic=1 quiet",
+        "-drive",
+        f"file={disk},format=raw,if=virtio",
+        "-nic",
+        f"user,model=virtio-net-pci,hostfwd=tcp:127.0.0.1:{forwarded_port}-:8080",
+    ]
+    handle = log.open("wb")
+    return VirtualMachine(
+        subprocess.Popen(
+            command, stdout=handle, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+        ),
+        log,
+    )
