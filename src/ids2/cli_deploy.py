@@ -12,11 +12,26 @@ def _deploy(args: argparse.Namespace) -> int:
     from ids2.adapters.systemd_notify import Notifier
     from ids2.deploy.phases import DeployContext, deploy_phases
     from ids2.deploy.runner import run_phases
+    from ids2.state import StateStore, runtime_dir
 
     context = DeployContext(load_config(config_path(args.config)))
     notifier = Notifier()
     report = run_phases(deploy_phases(context), only=args.phase, notifier=notifier)
     notifier.status("deploy done" if report.ok else "deploy failed")
+    failed = next((r for r in report.results if not r.ok), None)
+    StateStore(runtime_dir()).write(
+        "deploy",
+        {
+            "ok": report.ok,
+            "summary": "deploy done"
+            if failed is None
+            else f"phase {failed.letter} ({failed.title}) failed: {failed.detail}",
+            "phases": {
+                r.letter: {"ok": r.ok, "seconds": round(r.seconds, 1), "detail": r.detail}
+                for r in report.results
+            },
+        },
+    )
     return 0 if report.ok else 4
 
 

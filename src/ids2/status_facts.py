@@ -80,6 +80,7 @@ def collect_facts(config: Config, store: StateStore) -> dict[str, Any]:
         "ramdisk": _disk(config["ramdisk"]["mount_point"]),
         "ramdisk_lost_bytes": _data(store, "ramdisk").get("lost_bytes_total"),
         "state_disk": _disk(config["paths"]["state_dir"]),
+        "last_deploy": _data(store, "deploy").get("summary"),
     }
 
 
@@ -97,6 +98,7 @@ def render_facts(facts: dict[str, Any]) -> str:
         f"{facts['canary_sink']}; checks {facts['connectivity'] or '-'}"
     )
     lines.append(f"{'rules':<13} {facts['rules_loaded']} loaded, {facts['rules_age_hours']} h old")
+    lines.append(f"{'deploy':<13} {facts['last_deploy'] or 'not run yet'}")
     lines.append(
         f"{'disks':<13} RAM disk {facts['ramdisk']} (lost "
         f"{facts['ramdisk_lost_bytes'] or 0} bytes), state {facts['state_disk']}"

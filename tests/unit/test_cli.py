@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from ids2.cli import main
+from ids2.render import RenderedFile, ValidationError
 from ids2.state import StateStore
 
 ROOT_DIR = Path(__file__).resolve().parents[2]
@@ -106,3 +107,29 @@ def test_python_dash_m_is_the_same_command() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout == f"{SHIPPED}: valid\n"
+
+
+def test_a_refused_config_reaches_ids2_status(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A deploy whose phase B refuses a rendered file: exit 4, and status tells why."""
+    monkeypatch.setenv("IDS2_RUNTIME_DIR", str(tmp_path / "run"))
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        f"paths:\n  rendered_dir: {tmp_path / 'rendered'}\n"
+        f"shipping:\n  secrets_file: {tmp_path / 'secrets.yaml'}\n"
+    )
+
+    def refuse(_config: object) -> list[RenderedFile]:
+        return [RenderedFile("suricata.yaml", "x", refuses)]
+
+    monkeypatch.setattr("ids2.deploy.phases.render_all", refuse)
+    assert main(["deploy", "--phase", "B", "--config", str(config)]) == 4
+    assert main(["status", "--config", str(config)]) == 1
+    out = capsys.readouterr().out
+    assert "deploy        phase B (render and validate configs) failed:" in out
+    assert "suricata -T says no" in out
+
+
+def refuses(_path: Path) -> str:
+    raise ValidationError("suricata -T says no")
