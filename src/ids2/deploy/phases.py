@@ -18,7 +18,7 @@ from ids2.controllers import CONTROLLERS
 from ids2.deploy.runner import DeployError, Phase
 from ids2.history import ConfigHistory
 from ids2.render import render_all
-from ids2.render.stack import stack_dir
+from ids2.render.stack import CA_BUNDLE, stack_dir
 
 PROMETHEUS_RELOAD_URL = "http://127.0.0.1:9090/-/reload"
 STACK_HEALTH_TIMEOUT_SECONDS = 300.0
@@ -89,7 +89,7 @@ def stack_up(context: DeployContext) -> str:
     """Phase C: bring the stack up (recreating what changed) and wait for health."""
     stack = context.stack()
     stack.up()
-    if {"vector.toml", "vector.env"} & set(context.changed):
+    if {"vector.toml", "vector.env", CA_BUNDLE} & set(context.changed):
         stack.restart("vector")
     states = stack.wait_healthy(STACK_HEALTH_TIMEOUT_SECONDS)
     return ", ".join(f"{name} {state.health}" for name, state in sorted(states.items()))

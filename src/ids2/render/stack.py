@@ -1,21 +1,27 @@
-"""stack.env and grafana.env: the values docker-compose.yml interpolates, from the config.
+"""stack.env, grafana.env and ca-bundle.pem: what docker-compose.yml takes from the config.
 
 The compose file itself is static (stack/docker-compose.yml); everything that depends on
-/etc/ids2/config.yaml reaches it through these environment files. grafana.env carries the
-generated admin password and is readable by root only.
+/etc/ids2/config.yaml reaches it through these files. grafana.env carries the generated
+admin password and is readable by root only. ca-bundle.pem is a copy of
+`shipping.opensearch.ca_bundle` for Vector (a placeholder Vector never reads when none is
+set, since compose cannot mount a file only sometimes); the copy makes a changed bundle a
+changed rendered file, so the deploy restarts Vector for it and the history records it.
 """
 
 from __future__ import annotations
 
 import re
+import ssl
 from pathlib import Path
 
 import ids2
 from ids2.config.load import Config, load_secrets
+from ids2.errors import ConfigError
 from ids2.render import RenderedFile, ValidationError
 
 INSTALLED_STACK_DIR = Path("/usr/share/ids2/stack")
 CPU_PERIOD_MS = 100
+CA_BUNDLE = "ca-bundle.pem"
 
 
 def stack_dir() -> Path:
@@ -45,6 +51,8 @@ def stack_environment(config: Config) -> dict[str, str]:
         "IDS2_RAMDISK": config["ramdisk"]["mount_point"],
         "IDS2_SPOOL_DIR": config["shipping"]["spool"]["directory"],
         "IDS2_STACK_DIR": str(stack_dir()),
+        # SigV4 profiles live beside the secrets file (/etc/ids2/aws in production).
+        "IDS2_AWS_DIR": str(Path(config["shipping"]["secrets_file"]).parent / "aws"),
         "IDS2_REDIS_MAXMEMORY": f"{stack['redis']['memory_mb'] * 4 // 5}mb",
         "IDS2_PROMETHEUS_RETENTION": f"{stack['prometheus']['retention_days']}d",
         "IDS2_GRAFANA_ADDRESS": stack["grafana"]["listen_address"],
@@ -72,11 +80,42 @@ def check_variables(path: Path) -> str:
     return f"all {len(wanted)} compose variables defined"
 
 
+def check_ca_bundle(path: Path) -> str:
+    """The bundle holds at least one certificate that TLS libraries accept."""
+    try:
+        context = ssl.create_default_context(cafile=str(path))
+    except ssl.SSLError as error:
+        raise ValidationError(f"not a PEM CA bundle: {error}") from None
+    count = len(context.get_ca_certs())
+    return f"{count} CA certificate{'s' if count != 1 else ''}"
+
+
+def ca_bundle(config: Config) -> RenderedFile:
+    """ca-bundle.pem: the configured CA bundle, checked, or a placeholder when none is set."""
+    configured = config["shipping"]["opensearch"]["ca_bundle"]
+    if not configured:
+        placeholder = "# shipping.opensearch.ca_bundle is not set: Vector uses its system store.\n"
+        return RenderedFile(CA_BUNDLE, placeholder)
+    try:
+        text = Path(configured).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        reason = getattr(error, "strerror", None) or str(error)
+        raise ConfigError(
+            config.source,
+            [
+                "at 'shipping.opensearch.ca_bundle': expected a readable PEM CA bundle, "
+                f"got {configured!r} ({reason})"
+            ],
+        ) from None
+    return RenderedFile(CA_BUNDLE, text, check_ca_bundle)
+
+
 def render(config: Config) -> list[RenderedFile]:
-    """stack.env for compose and grafana.env (0600) with the admin password."""
+    """stack.env for compose, grafana.env (0600) with the admin password, ca-bundle.pem."""
     secrets = load_secrets(Path(config["shipping"]["secrets_file"]))
     grafana = {"GF_SECURITY_ADMIN_PASSWORD": secrets["grafana_admin_password"]}
     return [
         RenderedFile("stack.env", _env_file(stack_environment(config)), check_variables),
         RenderedFile("grafana.env", _env_file(grafana), mode=0o600),
+        ca_bundle(config),
     ]

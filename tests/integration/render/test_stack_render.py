@@ -12,22 +12,24 @@ from ids2.apply import apply_files
 from ids2.config.load import Config, validate_document
 from ids2.config.machine import Machine
 from ids2.render import ValidationError
-from ids2.render.stack import check_variables, cpu_quota, render, stack_dir
+from ids2.errors import ConfigError
+from ids2.render.stack import CA_BUNDLE, check_variables, cpu_quota, render, stack_dir
+from tests.support.tls_certs import make_ca
 
 pytestmark = pytest.mark.integration
 MACHINE = Machine(cpu_count=4, memory_mb=8192, interfaces=frozenset({"eth0"}))
 
 
-def config_in(tmp_path: Path) -> Config:
+def config_in(tmp_path: Path, ca_bundle: str = "") -> Config:
     secrets = tmp_path / "secrets.yaml"
     secrets.write_text("grafana_admin_password: s3cret-grafana\n")
     secrets.chmod(0o600)
     document = {
         "paths": {"rendered_dir": str(tmp_path / "rendered")},
-        "shipping": {"secrets_file": str(secrets)},
+        "shipping": {"secrets_file": str(secrets), "opensearch": {"ca_bundle": ca_bundle}},
         "stack": {"vector": {"cpus": 0.75, "memory_mb": 900}},
     }
-    return validate_document(document, "test", MACHINE)
+    return validate_document(document, "/etc/ids2/config.yaml", MACHINE)
 
 
 def test_cpu_quota_is_a_compose_duration() -> None:
@@ -53,7 +55,9 @@ def test_env_files_carry_limits_and_keep_the_password_private(tmp_path: Path) ->
 def test_a_missing_variable_is_refused(tmp_path: Path) -> None:
     env = tmp_path / "stack.env"
     env.write_text("IDS2_RENDERED_DIR=/x\n")
-    with pytest.raises(ValidationError, match=r"docker-compose\.yml needs IDS2_GRAFANA_ADDRESS"):
+    with pytest.raises(
+        ValidationError, match=r"docker-compose\.yml needs IDS2_AWS_DIR, IDS2_GRAFANA_ADDRESS"
+    ):
         check_variables(env)
 
 
@@ -79,6 +83,41 @@ def test_compose_accepts_the_file_with_the_rendered_env(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "cpu_quota: 75000" in result.stdout
     assert "127.0.0.1:9598:9598" in result.stdout
+    assert f"{rendered}/ca-bundle.pem:/etc/vector/ca-bundle.pem:ro" in result.stdout
+    assert f"{tmp_path}/aws:/root/.aws:ro" in result.stdout
+
+
+def test_the_ca_bundle_is_copied_for_vector_once_checked(tmp_path: Path) -> None:
+    ca = make_ca(tmp_path)
+    rendered = tmp_path / "rendered"
+    report = apply_files(render(config_in(tmp_path, str(ca.bundle))), rendered)
+    assert (rendered / CA_BUNDLE).read_bytes() == ca.bundle.read_bytes()
+    assert report.notes[CA_BUNDLE] == "1 CA certificate"
+
+
+def test_without_a_ca_bundle_vector_gets_a_placeholder_it_never_reads(tmp_path: Path) -> None:
+    rendered = tmp_path / "rendered"
+    apply_files(render(config_in(tmp_path)), rendered)
+    assert (rendered / CA_BUNDLE).read_text().startswith("# shipping.opensearch.ca_bundle is not")
+
+
+def test_a_ca_bundle_that_is_not_pem_is_refused_and_the_running_one_stays(tmp_path: Path) -> None:
+    ca = make_ca(tmp_path)
+    rendered = tmp_path / "rendered"
+    apply_files(render(config_in(tmp_path, str(ca.bundle))), rendered)
+    ca.bundle.write_text("not a certificate\n")
+    with pytest.raises(ValidationError, match=r"ca-bundle\.pem: not a PEM CA bundle"):
+        apply_files(render(config_in(tmp_path, str(ca.bundle))), rendered)
+    assert "BEGIN CERTIFICATE" in (rendered / CA_BUNDLE).read_text()
+
+
+def test_a_missing_ca_bundle_names_the_file_and_the_key(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as raised:
+        render(config_in(tmp_path, str(tmp_path / "absent.pem")))
+    assert str(raised.value) == (
+        "/etc/ids2/config.yaml: at 'shipping.opensearch.ca_bundle': expected a readable PEM "
+        f"CA bundle, got '{tmp_path}/absent.pem' (No such file or directory)"
+    )
 
 
 @pytest.mark.skipif(shutil.which("docker-compose") is None, reason="needs docker-compose")
