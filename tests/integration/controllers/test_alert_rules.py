@@ -11,7 +11,9 @@ import pytest
 
 from tests.integration.controllers.test_metrics_prometheus import exporter, scrape  # noqa: F401
 
-RULES = Path(__file__).resolve().parents[3] / "stack/prometheus/rules"
+PROMETHEUS = Path(__file__).resolve().parents[3] / "stack/prometheus"
+RULES = PROMETHEUS / "rules"
+RULE_TESTS = PROMETHEUS / "tests" / "ids2-alerts.test.yml"
 pytestmark = [
     pytest.mark.integration,
     pytest.mark.skipif(shutil.which("promtool") is None, reason="needs promtool"),
@@ -30,12 +32,12 @@ def promtool(*args: str) -> str:
 
 def test_rules_check_and_unit_tests_pass() -> None:
     assert "SUCCESS: 8 rules found" in promtool("check", "rules", "ids2-alerts.yml")
-    assert "SUCCESS" in promtool("test", "rules", "ids2-alerts.test.yml")
+    assert "SUCCESS" in promtool("test", "rules", str(RULE_TESTS))
 
 
 def test_every_alert_has_a_unit_test() -> None:
     alerts = set(re.findall(r"- alert: (\w+)", (RULES / "ids2-alerts.yml").read_text()))
-    tested = set(re.findall(r"alertname: (\w+)", (RULES / "ids2-alerts.test.yml").read_text()))
+    tested = set(re.findall(r"alertname: (\w+)", RULE_TESTS.read_text()))
     assert alerts == tested
 
 
