@@ -19,6 +19,8 @@ from ids2.errors import Ids2Error
 PROJECT_LABEL = "com.docker.compose.project"
 SERVICE_LABEL = "com.docker.compose.service"
 CPU_PERIOD_USEC = 100_000
+# podman serves Docker's API but not its container update endpoint; this is its own.
+LIBPOD_UPDATE = "/v4.0.0/libpod/containers/{id}/update"
 
 
 class StackError(Ids2Error):
@@ -49,6 +51,22 @@ def compose_command() -> list[str]:
     raise StackError("neither docker-compose nor the docker compose plugin is installed")
 
 
+def compose_errors(stderr: str) -> str:
+    """compose's own error lines, once each, without its progress output; else its tail.
+
+    docker-compose v1 repeats each error per container and per service
+    ("ERROR: for ids2_redis_1  Cannot create container ...", "ERROR: for redis  Cannot ...").
+    """
+    errors = []
+    for line in stderr.splitlines():
+        if line.startswith("ERROR: "):
+            text = line.removeprefix("ERROR: ").strip()
+            if text.startswith("for ") and "  " in text:
+                text = text.split("  ", 1)[1]
+            errors.append(text)
+    return "; ".join(dict.fromkeys(errors)) or stderr.strip()[-2000:]
+
+
 class StackManager:
     """Drives one compose project through the compose CLI and the Docker API."""
 
@@ -57,6 +75,7 @@ class StackManager:
         self.project = project
         self.env_file = env_file
         self._client: Any = None
+        self._podman: bool | None = None
 
     def client(self) -> Any:
         """A connected docker SDK client; a clear StackError when no engine answers."""
@@ -89,7 +108,7 @@ class StackManager:
         except subprocess.TimeoutExpired:
             raise StackError(f"compose {args[0]} took longer than {timeout:.0f} s") from None
         if result.returncode != 0:
-            raise StackError(f"compose {args[0]} failed: {result.stderr.strip()[-2000:]}")
+            raise StackError(f"compose {args[0]} failed: {compose_errors(result.stderr)}")
         return result.stdout
 
     def validate(self) -> None:
@@ -149,9 +168,30 @@ class StackManager:
         self._call(service, "restart", timeout=20)
 
     def set_cpu_limit(self, service: str, cpus: float) -> None:
-        """Change a running container's CPU limit in place (no restart)."""
+        """Change a running container's CPU limit in place (no restart).
+
+        Docker takes it through its update endpoint. podman (4.3) has none and takes it
+        through its own: the cgroup changes at once, but inspect (and so states()) keeps
+        reporting the limit the container was created with, and a restart restores that.
+        """
         quota = max(int(cpus * CPU_PERIOD_USEC), 1000)
-        self._call(service, "update", cpu_period=CPU_PERIOD_USEC, cpu_quota=quota)
+        if not self._is_podman():
+            self._call(service, "update", cpu_period=CPU_PERIOD_USEC, cpu_quota=quota)
+            return
+        api = self.client().api
+        url = api.base_url + LIBPOD_UPDATE.format(id=self._container(service).id)
+        try:
+            response = api.post(url, json={"cpu": {"period": CPU_PERIOD_USEC, "quota": quota}})
+        except OSError as error:  # requests' errors derive from it
+            raise StackError(f"update of {service} failed: {error}") from None
+        if not response.ok:
+            raise StackError(f"update of {service} failed: {response.status_code} {response.text}")
+
+    def _is_podman(self) -> bool:
+        if self._podman is None:
+            components = self.client().version().get("Components") or []
+            self._podman = any(c.get("Name") == "Podman Engine" for c in components)
+        return self._podman
 
     def _call(self, service: str, method: str, **arguments: Any) -> None:
         import docker

@@ -1,0 +1,201 @@
+"""StackManager against a real Docker-API engine (podman), through stack/docker-compose.yml
+itself with the environment `ids2 deploy` renders: bring-up, health, state, restarts, CPU
+limits from the resource controller's actions, bring-down, and clear errors.
+
+The tests of the running stack share one bring-up and run in file order; the last brings it
+down. Vector and Grafana are stand-ins (tests/engine/images/), Redis, Prometheus and the
+Redis exporter are Debian's.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ids2.adapters.docker_stack import StackError, StackManager
+from ids2.config.load import Config
+from ids2.controllers.resource import production_actions
+from ids2.render.stack import stack_dir
+from ids2.throttle import settings_for
+from tests.engine.engine import Engine, wait_until
+from tests.engine.health import HealthPump
+from tests.engine.sensor_config import rendered_config
+
+pytestmark = pytest.mark.engine
+
+SERVICES = {"vector", "redis", "redis-exporter", "prometheus", "grafana"}
+HEALTH_TIMEOUT_SECONDS = 90
+
+
+@pytest.fixture(scope="module")
+def running(
+    engine: Engine, stack_images: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[StackManager, Config]]:
+    """The stack brought up once for this module, with health checks pumped."""
+    config = rendered_config(tmp_path_factory.mktemp("stack"))
+    with pytest.MonkeyPatch.context() as patch, HealthPump(engine) as pump:
+        patch.setenv("DOCKER_HOST", engine.docker_host)
+        manager = StackManager(
+            stack_dir() / "docker-compose.yml",
+            config["stack"]["project_name"],
+            Path(config["paths"]["rendered_dir"]) / "stack.env",
+        )
+        manager.up()
+        yield manager, config
+        manager.down()
+    assert not pump.errors
+
+
+def container_of(engine: Engine, manager: StackManager, service: str) -> Any:
+    project = f"com.docker.compose.project={manager.project}"
+    found = engine.client.containers.list(
+        all=True, filters={"label": [project, f"com.docker.compose.service={service}"]}
+    )
+    assert len(found) == 1, f"{service}: {found}"
+    return found[0]
+
+
+def cgroup_cpu_quota(pid: int) -> int:
+    """The CFS quota (microseconds per period) of the cgroup of process `pid`, as the kernel
+    enforces it; -1 for none."""
+    for line in Path(f"/proc/{pid}/cgroup").read_text().splitlines():
+        _, controllers, path = line.split(":", 2)
+        if "cpu" in controllers.split(","):  # cgroup v1
+            return int(Path(f"/sys/fs/cgroup/{controllers}{path}/cpu.cfs_quota_us").read_text())
+        if controllers == "":  # cgroup v2
+            quota = Path(f"/sys/fs/cgroup{path}/cpu.max").read_text().split()[0]
+            return -1 if quota == "max" else int(quota)
+    raise AssertionError(f"no cpu cgroup for {pid}")
+
+
+def test_every_service_comes_up_healthy_with_its_rendered_limits(
+    running: tuple[StackManager, Config], engine: Engine
+) -> None:
+    manager, config = running
+    states = manager.wait_healthy(HEALTH_TIMEOUT_SECONDS)
+    assert set(states) == SERVICES
+    assert all(state.status == "running" for state in states.values())
+    checked = {name for name, state in states.items() if state.health != "none"}
+    assert checked == SERVICES - {"redis-exporter"}
+    assert {state.health for name, state in states.items() if name in checked} == {"healthy"}
+    for service in ("vector", "redis", "prometheus", "grafana"):
+        assert states[service].cpus == config["stack"][service]["cpus"]
+    # Prometheus runs the shipped alert rules (it refuses to start on a bad rule file).
+    rules = engine.in_namespace("busybox", "wget", "-qO-", "http://127.0.0.1:9090/api/v1/rules")
+    assert rules.returncode == 0, rules.stderr
+    groups = json.loads(rules.stdout)["data"]["groups"]
+    assert sum(len(group["rules"]) for group in groups) == 8
+
+
+def test_a_crashed_container_is_restarted_by_the_engine(
+    running: tuple[StackManager, Config], engine: Engine
+) -> None:
+    manager, _ = running
+    container = container_of(engine, manager, "vector")
+    before = manager.states()["vector"].restart_count
+    crashed = container.attrs["State"]["Pid"]
+    assert crashed > 0
+    os.kill(crashed, signal.SIGKILL)
+
+    def restarted() -> bool:
+        container.reload()
+        return bool(container.status == "running" and container.attrs["State"]["Pid"] != crashed)
+
+    wait_until(restarted, 30, "vector restarted by its restart policy")
+    states = manager.wait_healthy(HEALTH_TIMEOUT_SECONDS)
+    assert states["vector"].restart_count == before + 1
+
+
+def test_a_stopped_container_is_reported_and_restarted_by_the_manager(
+    running: tuple[StackManager, Config], engine: Engine
+) -> None:
+    manager, _ = running
+    # A kill through the API counts as stopped by the user: no restart policy applies.
+    container_of(engine, manager, "grafana").kill()
+    wait_until(lambda: manager.states()["grafana"].status == "exited", 30, "grafana exited")
+    assert not manager.states()["grafana"].ok
+    manager.restart("grafana")
+    assert manager.wait_healthy(HEALTH_TIMEOUT_SECONDS)["grafana"].ok
+
+
+def test_the_resource_controllers_actions_change_cpu_limits_in_place(
+    running: tuple[StackManager, Config], engine: Engine
+) -> None:
+    manager, config = running
+    before = {
+        service: container_of(engine, manager, service).attrs["State"]
+        for service in ("vector", "prometheus", "grafana", "redis")
+    }
+    level = settings_for(config["resources"], 3)
+    results = production_actions(config).apply(level)
+    for service in ("vector", "prometheus", "grafana"):
+        limit = round(config["stack"][service]["cpus"] * level.container_cpu_factor, 3)
+        assert results[service] == f"ok: cpus={limit:g}"
+        pid = before[service]["Pid"]
+        assert cgroup_cpu_quota(pid) == round(limit * 100_000)
+        after = container_of(engine, manager, service).attrs["State"]
+        assert (after["Pid"], after["StartedAt"]) == (pid, before[service]["StartedAt"])
+    # Redis is the buffer: never throttled.
+    assert "redis" not in results
+    assert cgroup_cpu_quota(before["redis"]["Pid"]) == config["stack"]["redis"]["cpus"] * 100_000
+
+
+def test_up_again_leaves_the_running_containers_alone(
+    running: tuple[StackManager, Config], engine: Engine
+) -> None:
+    manager, _ = running
+    ids = {service: container_of(engine, manager, service).id for service in SERVICES}
+    manager.up()
+    assert {service: container_of(engine, manager, service).id for service in SERVICES} == ids
+
+
+def test_down_removes_every_container_and_keeps_the_data_volumes(
+    running: tuple[StackManager, Config], engine: Engine
+) -> None:
+    manager, _ = running
+    manager.down()
+    assert manager.states() == {}
+    volumes = {volume.name for volume in engine.client.volumes.list()}
+    assert {f"{manager.project}_redis-data", f"{manager.project}_prometheus-data"} <= volumes
+
+
+def test_a_missing_engine_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/no-engine.sock")
+    manager = StackManager(stack_dir() / "docker-compose.yml", "ids2-none")
+    with pytest.raises(StackError, match="no Docker engine answers"):
+        manager.up()
+    with pytest.raises(StackError, match="no Docker engine answers"):
+        manager.set_cpu_limit("vector", 0.5)
+
+
+def test_a_missing_image_is_a_clear_error(
+    engine: Engine,
+    stack_images: dict[str, str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    config = rendered_config(tmp_path)
+    monkeypatch.setenv("DOCKER_HOST", engine.docker_host)
+    manager = StackManager(
+        stack_dir() / "docker-compose.yml",
+        "ids2missing",
+        Path(config["paths"]["rendered_dir"]) / "stack.env",
+    )
+    redis = engine.client.images.get(stack_images["redis"])
+    engine.client.images.remove(stack_images["redis"])  # the tag only: the local name stays
+    try:
+        with pytest.raises(StackError) as raised:
+            manager.up()
+    finally:
+        redis.tag(*stack_images["redis"].rsplit(":", 1))
+        manager.down()
+    assert str(raised.value).startswith(
+        f"compose up failed: Cannot create container for service redis: "
+        f"no such image: {stack_images['redis']}"
+    )
