@@ -22,10 +22,12 @@ from ids2.adapters.docker_stack import StackError, StackManager
 from ids2.config.load import Config
 from ids2.controllers.resource import production_actions
 from ids2.render.stack import stack_dir
+from ids2.render.vector import CONTAINER_CA_BUNDLE
 from ids2.throttle import settings_for
 from tests.engine.engine import Engine, wait_until
 from tests.engine.health import HealthPump
 from tests.engine.sensor_config import rendered_config
+from tests.support.tls_certs import make_ca
 
 pytestmark = pytest.mark.engine
 
@@ -37,8 +39,12 @@ HEALTH_TIMEOUT_SECONDS = 90
 def running(
     engine: Engine, stack_images: dict[str, str], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[StackManager, Config]]:
-    """The stack brought up once for this module, with health checks pumped."""
-    config = rendered_config(tmp_path_factory.mktemp("stack"))
+    """The stack brought up once for this module, with health checks pumped; shipping to a
+    self-hosted OpenSearch with a private CA, so Vector gets a CA bundle."""
+    directory = tmp_path_factory.mktemp("stack")
+    ca_bundle = make_ca(directory).bundle
+    opensearch = {"endpoint": "https://localhost:9200", "ca_bundle": str(ca_bundle)}
+    config = rendered_config(directory, shipping={"opensearch": opensearch})
     with pytest.MonkeyPatch.context() as patch, HealthPump(engine) as pump:
         patch.setenv("DOCKER_HOST", engine.docker_host)
         manager = StackManager(
@@ -91,6 +97,17 @@ def test_every_service_comes_up_healthy_with_its_rendered_limits(
     assert rules.returncode == 0, rules.stderr
     groups = json.loads(rules.stdout)["data"]["groups"]
     assert sum(len(group["rules"]) for group in groups) == 8
+
+
+def test_vector_reads_the_configured_ca_bundle_where_its_sink_looks(
+    running: tuple[StackManager, Config], engine: Engine
+) -> None:
+    manager, config = running
+    vector_toml = (Path(config["paths"]["rendered_dir"]) / "vector.toml").read_text()
+    assert f'ca_file = "{CONTAINER_CA_BUNDLE}"' in vector_toml
+    seen = container_of(engine, manager, "vector").exec_run(["cat", CONTAINER_CA_BUNDLE])
+    assert seen.exit_code == 0, seen.output
+    assert seen.output == Path(config["shipping"]["opensearch"]["ca_bundle"]).read_bytes()
 
 
 def test_a_crashed_container_is_restarted_by_the_engine(

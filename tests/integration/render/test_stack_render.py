@@ -11,8 +11,8 @@ import pytest
 from ids2.apply import apply_files
 from ids2.config.load import Config, validate_document
 from ids2.config.machine import Machine
-from ids2.render import ValidationError
 from ids2.errors import ConfigError
+from ids2.render import ValidationError
 from ids2.render.stack import CA_BUNDLE, check_variables, cpu_quota, render, stack_dir
 from tests.support.tls_certs import make_ca
 
