@@ -48,6 +48,7 @@ class DocumentStore:
     versions: dict[tuple[str, str], int] = field(default_factory=dict)
     templates: dict[str, dict[str, Any]] = field(default_factory=dict)
     policies: dict[str, dict[str, Any]] = field(default_factory=dict)
+    managed: dict[str, str] = field(default_factory=dict)  # index: its ISM policy
     reject_document: Callable[[dict[str, Any]], str | None] = lambda source: None
     item_faults: list[int] = field(default_factory=list)
     health_status: str = "green"
@@ -84,6 +85,8 @@ class DocumentStore:
             return self._template(method, path[1] if len(path) > 1 else "*", body)
         if path[:3] == ["_plugins", "_ism", "policies"] and len(path) == 4:
             return self._policy(method, path[3], params, body)
+        if path[:2] == ["_plugins", "_ism"] and path[2:3] in (["add"], ["change_policy"]):
+            return self._attach_policy(path[3] if len(path) == 4 else "_all", body)
         if path[-1] in ("_search", "_count") and len(path) <= 2:
             return self._search(path[0] if len(path) == 2 else "_all", path[-1], params, body)
         if path[-1] == "_refresh" and len(path) <= 2:
@@ -93,6 +96,17 @@ class DocumentStore:
         if len(path) == 1 and not path[0].startswith("_"):
             return self._index(method, path[0], params)
         raise unsupported(f"route {method} /{'/'.join(path)}")
+
+    def _attach_policy(self, expression: str, body: bytes) -> Response:
+        """ISM add / change_policy: the indices `expression` names now follow the policy."""
+        policy_id = json.loads(body)["policy_id"]
+        if policy_id not in self.policies:
+            return error(404, "status_exception", f"Policy {policy_id} is not found")
+        names = resolve_indices(expression, self.indices, ignore_unavailable=True)
+        if not names:
+            return error(404, "index_not_found_exception", f"no such index [{expression}]")
+        self.managed.update(dict.fromkeys(names, policy_id))
+        return 200, {"updated_indices": len(names), "failures": False, "failed_indices": []}
 
     def _next_sequence(self) -> int:
         self._sequence += 1

@@ -12,14 +12,17 @@ from ids2.apply import apply_files
 from ids2.config.load import Config, load_config
 from ids2.render import render_all
 
+TEST_SECRETS = {"grafana_admin_password": "engine-test-grafana"}
 
-def write_config(directory: Path, **sections: dict[str, Any]) -> Path:
-    """config.yaml (and a secrets file) in `directory`, with the given top-level sections
+
+def write_config(
+    directory: Path, secrets: dict[str, str] = TEST_SECRETS, **sections: dict[str, Any]
+) -> Path:
+    """config.yaml and secrets.yaml (0600) in `directory`, with the given top-level sections
     merged over the paths; the config file's path."""
-    secrets = directory / "secrets.yaml"
-    if not secrets.exists():
-        secrets.write_text("grafana_admin_password: engine-test-grafana\n")
-        secrets.chmod(0o600)
+    secrets_file = directory / "secrets.yaml"
+    secrets_file.touch(mode=0o600)
+    secrets_file.write_text(yaml.safe_dump(secrets))
     document: dict[str, Any] = {
         "paths": {
             "state_dir": str(directory / "state"),
@@ -29,7 +32,7 @@ def write_config(directory: Path, **sections: dict[str, Any]) -> Path:
         "ramdisk": {"mount_point": str(directory / "ram_logs")},
         "sensor": {"unix_socket": str(directory / "suricata-command.socket")},
         "shipping": {
-            "secrets_file": str(secrets),
+            "secrets_file": str(secrets_file),
             "spool": {"directory": str(directory / "spool")},
         },
     }

@@ -134,7 +134,8 @@ def check_endpoint(context: DeployContext) -> str:
 
 
 def wait_connectivity(context: DeployContext, timeout: float = 120.0) -> str:
-    """Phase D: probe the endpoint until every check passes, or say which one fails."""
+    """Phase D: probe the endpoint until every check passes, or say which one fails; then
+    install the index template and retention policy the daily indices need."""
     if not context.config["shipping"]["opensearch"]["endpoint"]:
         return "local spool: nothing to reach"
     from ids2.probes.round import probe_round
@@ -144,9 +145,10 @@ def wait_connectivity(context: DeployContext, timeout: float = 120.0) -> str:
         checks = probe_round(context.config)
         failed = {name: result for name, result in checks.items() if not result.ok}
         if not failed and "opensearch" in checks:
-            return ", ".join(
+            probes = ", ".join(
                 f"{name} {r.latency_seconds * 1000:.0f} ms" for name, r in checks.items()
             )
+            return f"{probes}; {prepare_opensearch(context)}"
         if time.monotonic() > deadline:
             name, result = next(iter(failed.items()))
             raise DeployError(f"{name} check failed: {result.error}")
@@ -154,20 +156,13 @@ def wait_connectivity(context: DeployContext, timeout: float = 120.0) -> str:
 
 
 def prepare_opensearch(context: DeployContext) -> str:
-    """The index template and the retention policy, installed or updated in place."""
-    from opensearchpy.exceptions import OpenSearchException
-
+    """The index template and the retention policy, installed or updated in place;
+    OpenSearchSetupError says what to fix when OpenSearch refuses them."""
     from ids2.adapters.opensearch_client import make_client
     from ids2.opensearch_setup import prepare
 
     timeout = float(context.config["connectivity"]["timeout_seconds"])
-    try:
-        return prepare(make_client(context.config, timeout), context.config)
-    except OpenSearchException as error:
-        raise DeployError(
-            f"installing the index template or ISM policy failed: {error} (with AWS "
-            "fine-grained access control, map this role to a role with index and ISM rights)"
-        ) from None
+    return prepare(make_client(context.config, timeout), context.config)
 
 
 def verify_pipeline(context: DeployContext) -> str:

@@ -225,6 +225,19 @@ def test_index_templates(double: OpenSearchTestDouble) -> None:
     assert missing.value.error == "resource_not_found_exception"
 
 
+def test_ism_attaches_a_policy_to_the_indices_that_exist(double: OpenSearchTestDouble) -> None:
+    client = client_for(double)
+    client.plugins.index_management.put_policy(policy="retention", body=POLICY)
+    attach = {"policy_id": "retention"}
+    with pytest.raises(NotFoundError):
+        client.transport.perform_request("POST", "/_plugins/_ism/add/logs-*", body=attach)
+    client.indices.create(index="logs-1")
+    client.indices.create(index="logs-2")
+    answer = client.transport.perform_request("POST", "/_plugins/_ism/add/logs-*", body=attach)
+    assert answer == {"updated_indices": 2, "failures": False, "failed_indices": []}
+    assert double.store.managed == {"logs-1": "retention", "logs-2": "retention"}
+
+
 def test_ism_policy_updates_need_the_current_seq_no(double: OpenSearchTestDouble) -> None:
     ism = client_for(double).plugins.index_management
     created = ism.put_policy(policy="retention", body=POLICY)

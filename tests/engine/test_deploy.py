@@ -1,0 +1,238 @@
+"""`ids2 deploy` end to end, phases A-G, and `ids2 rollback`, as a person runs them.
+
+What is real: the `ids2` command, the rendered configs and their validators, Suricata
+capturing on a veth pair into a namespace of ours, the podman engine running
+stack/docker-compose.yml, the config history in git. What is not: OpenSearch (the test
+double, over plain HTTP), the Vector in the stack (a stand-in container that only answers
+its health check), so the shipping is done by the Vector stand-in double, which tails the
+RAM disk into the OpenSearch double, and systemd, which is not PID 1 here, so phase G can
+only say so. The tests share one sensor and run in file order.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+import pytest
+import yaml
+
+from ids2.adapters.docker_stack import StackManager
+from ids2.adapters.suricata_socket import SuricataSocket, SuricataSocketError
+from ids2.config.load import Config, load_config
+from ids2.render.stack import stack_dir
+from tests.doubles.opensearch_test_double import OpenSearchTestDouble
+from tests.doubles.vector_standin import VectorStandIn
+from tests.engine.engine import Engine, terminate, wait_until
+from tests.engine.health import HealthPump
+from tests.engine.sensor_config import write_config
+from tests.support.netns import HOST_ADDRESS, VethNamespace, veth_namespace
+
+pytestmark = [
+    pytest.mark.engine,
+    pytest.mark.skipif(shutil.which("suricata") is None, reason="needs Suricata 7"),
+]
+PROJECT = "ids2deploy"
+SERVICES = {"vector", "redis", "redis-exporter", "prometheus", "grafana"}
+# The rendered files a deploy records; vector.env and grafana.env are 0600 and never are.
+RECORDED = {"suricata.yaml", "vector.toml", "prometheus.yml", "stack.env", "ca-bundle.pem"}
+RULES = 'alert icmp any any -> any any (msg:"ids2 deploy test: ping"; sid:9200001; rev:1;)\n'
+
+
+@dataclass
+class Sensor:
+    """One sensor's files, its configuration and the processes standing around it."""
+
+    directory: Path
+    config_file: Path
+    environment: dict[str, str]
+    network: VethNamespace
+    opensearch: OpenSearchTestDouble
+
+    @property
+    def config(self) -> Config:
+        return load_config(self.config_file)
+
+    @property
+    def rendered(self) -> Path:
+        return Path(self.config["paths"]["rendered_dir"])
+
+    def ids2(self, *arguments: str, **environment: str) -> subprocess.CompletedProcess[str]:
+        """Run `ids2 ARGUMENTS --config CONFIG` as a person would."""
+        return subprocess.run(
+            [sys.executable, "-m", "ids2", *arguments, "--config", str(self.config_file)],
+            env={**self.environment, **environment},
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+
+    def history(self, *arguments: str) -> str:
+        history = self.config["deploy"]["history_dir"]
+        command = ["git", "-C", history, *arguments]
+        return subprocess.run(command, capture_output=True, text=True, check=True).stdout
+
+    def stack(self) -> StackManager:
+        return StackManager(
+            stack_dir() / "docker-compose.yml", PROJECT, self.rendered / "stack.env"
+        )
+
+
+def phase_lines(output: str) -> dict[str, str]:
+    """Each phase's report line, by letter."""
+    return {line[0]: line for line in output.splitlines() if re.match(r"[A-G] ", line)}
+
+
+def start_suricata(sensor: Sensor) -> subprocess.Popen[str]:
+    """Suricata on the capture interface with the suricata.yaml this sensor renders (what
+    its unit runs in production); returned once its socket counts packets."""
+    scratch = sensor.directory / "suricata"
+    rendered = sensor.ids2("config", "render", "--output", str(scratch))
+    assert rendered.returncode == 0, rendered.stderr
+    (scratch / "test.rules").write_text(RULES)
+    command = ["suricata", "-c", str(scratch / "suricata.yaml"), "--af-packet"]
+    command += ["-l", str(scratch), "-S", str(scratch / "test.rules")]
+    process = subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
+    socket_path = Path(sensor.config["sensor"]["unix_socket"])
+    interface = sensor.network.host_interface
+
+    def capturing() -> bool:
+        assert process.poll() is None, process.stderr.read() if process.stderr else ""
+        sensor.network.run("ping", "-c", "1", "-W", "1", HOST_ADDRESS)
+        try:
+            with SuricataSocket(socket_path, timeout=2) as control:
+                return bool(control.command("iface-stat", iface=interface)["pkts"] > 0)
+        except SuricataSocketError:
+            return False
+
+    wait_until(capturing, 90, "Suricata counting packets")
+    return process
+
+
+@pytest.fixture(scope="module")
+def sensor(
+    engine: Engine, stack_images: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Sensor]:
+    directory = tmp_path_factory.mktemp("sensor")
+    with veth_namespace() as network, OpenSearchTestDouble() as opensearch:
+        config_file = write_config(
+            directory,
+            secrets={},  # phase B generates Grafana's password
+            sensor={
+                "interface": network.host_interface,
+                "workers": 1,
+                "home_networks": ["10.199.77.0/24"],
+            },
+            shipping={"opensearch": {"endpoint": opensearch.url}},
+            stack={"project_name": PROJECT},
+            verify={"timeout_seconds": 30},
+        )
+        (directory / "ram_logs" / "canary").mkdir()
+        environment = {**engine.environment, "IDS2_RUNTIME_DIR": str(directory / "run")}
+        sensor = Sensor(directory, config_file, environment, network, opensearch)
+        suricata = start_suricata(sensor)
+        prefix = sensor.config["shipping"]["opensearch"]["index_prefix"]
+        vector = VectorStandIn(directory / "ram_logs", prefix, opensearch_url=opensearch.url)
+        try:
+            with HealthPump(engine) as pump, vector:
+                yield sensor
+                with pytest.MonkeyPatch.context() as patch:
+                    patch.setenv("DOCKER_HOST", engine.docker_host)
+                    sensor.stack().down()
+            assert not pump.errors
+        finally:
+            terminate([psutil.Process(suricata.pid)])
+
+
+def container_ids(engine: Engine) -> dict[str, str]:
+    containers = engine.client.containers.list(
+        all=True, filters={"label": f"com.docker.compose.project={PROJECT}"}
+    )
+    return {c.labels["com.docker.compose.service"]: c.id for c in containers}
+
+
+def test_a_first_deploy_runs_every_phase(sensor: Sensor, engine: Engine) -> None:
+    result = sensor.ids2("deploy")
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = phase_lines(result.stdout)
+    assert set(lines) == set("ABCDEFG"), result.stdout
+    assert all(": ok (" in line for line in lines.values()), result.stdout
+    assert f"self-hosted {sensor.opensearch.url} (none auth)" in lines["A"]
+    assert "generated Grafana's admin password" in lines["B"]
+    for name in RECORDED | {"vector.env", "grafana.env"}:
+        assert name in lines["B"]
+    assert set(container_ids(engine)) == SERVICES
+    assert "grafana healthy" in lines["C"] and "vector healthy" in lines["C"]
+    assert "opensearch" in lines["D"]
+    prefix = sensor.config["shipping"]["opensearch"]["index_prefix"]
+    assert f"index template {prefix} created; ISM policy {prefix}-retention created" in lines["D"]
+    assert prefix in sensor.opensearch.store.templates
+    assert f"packets on {sensor.network.host_interface}; canary in the" in lines["E"]
+    assert "recorded " in lines["F"]
+    assert "systemd is not PID 1 here" in lines["G"]
+    assert sensor.history("rev-list", "--count", "HEAD").strip() == "1"
+    recorded = set(sensor.history("ls-tree", "--name-only", "HEAD").split())
+    assert recorded == RECORDED
+    state = json.loads((sensor.directory / "run" / "deploy.json").read_text())
+    assert state["ok"] is True
+
+
+def test_a_second_deploy_changes_nothing(sensor: Sensor, engine: Engine) -> None:
+    before = container_ids(engine)
+    result = sensor.ids2("deploy")
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = phase_lines(result.stdout)
+    assert "changed: nothing" in lines["B"]
+    assert (
+        "index template ids2-logs unchanged; ISM policy ids2-logs-retention unchanged" in lines["D"]
+    )
+    assert "no change since the last recorded deploy" in lines["F"]
+    assert container_ids(engine) == before
+    assert sensor.history("rev-list", "--count", "HEAD").strip() == "1"
+
+
+def test_a_failing_phase_says_what_to_fix_and_stops(sensor: Sensor) -> None:
+    result = sensor.ids2("deploy", DOCKER_HOST=f"unix://{sensor.directory}/no-engine.sock")
+    assert result.returncode == 4
+    lines = phase_lines(result.stdout)
+    assert set(lines) == set("ABC"), result.stdout
+    assert "C bring up the stack: FAILED" in lines["C"]
+    assert "no Docker engine answers" in lines["C"]
+    assert "Traceback" not in result.stdout + result.stderr
+    state = json.loads((sensor.directory / "run" / "deploy.json").read_text())
+    assert state["ok"] is False
+    assert state["summary"].startswith("phase C (bring up the stack) failed: no Docker engine")
+
+
+def test_rollback_restores_the_last_good_configs(sensor: Sensor, engine: Engine) -> None:
+    good = (sensor.rendered / "stack.env").read_text()
+    document = yaml.safe_load(sensor.config_file.read_text())
+    document["stack"]["prometheus"] = {"retention_days": 3}
+    sensor.config_file.write_text(yaml.safe_dump(document))
+    before = container_ids(engine)
+
+    changed = sensor.ids2("deploy")
+    assert changed.returncode == 0, changed.stdout + changed.stderr
+    lines = phase_lines(changed.stdout)
+    assert "changed: stack.env" in lines["B"]
+    assert "IDS2_PROMETHEUS_RETENTION=3d" in (sensor.rendered / "stack.env").read_text()
+    after = container_ids(engine)
+    assert after["prometheus"] != before["prometheus"]  # recreated with the new retention
+    assert after["vector"] == before["vector"]
+    assert sensor.history("rev-list", "--count", "HEAD").strip() == "2"
+
+    rollback = sensor.ids2("rollback")
+    assert rollback.returncode == 0, rollback.stdout + rollback.stderr
+    assert "changed stack.env" in rollback.stdout
+    assert (sensor.rendered / "stack.env").read_text() == good
+    assert sensor.history("log", "-1", "--format=%s").startswith("rollback to ")
