@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from ids2.config.load import Config, config_path, load_config
 
@@ -36,32 +35,10 @@ def _deploy(args: argparse.Namespace) -> int:
 
 
 def _rollback(args: argparse.Namespace) -> int:
-    from ids2.apply import apply_files
-    from ids2.deploy.phases import DeployContext, reload_changed
-    from ids2.history import ConfigHistory
-    from ids2.render import RenderedFile
-    from ids2.render.prometheus import check_with_promtool
-    from ids2.render.suricata import check_with_suricata
+    from ids2.deploy.phases import DeployContext
+    from ids2.deploy.rollback import rollback
 
-    validators = {"suricata.yaml": check_with_suricata, "prometheus.yml": check_with_promtool}
-    context = DeployContext(load_config(config_path(args.config)))
-    history = ConfigHistory(Path(context.config["deploy"]["history_dir"]))
-    target = history.last(args.to)
-    files = [
-        RenderedFile(name, text, validators.get(name))
-        for name, text in history.files_at(target.revision).items()
-    ]
-    report = apply_files(files, context.rendered_dir)
-    context.changed = report.changed
-    reload_changed(context)
-    history.record(
-        context.rendered_dir,
-        [f.name for f in files],
-        f"rollback to {target.revision[:12]} ({target.subject})",
-    )
-    print(
-        f"rolled back to {target.revision[:12]}: changed {', '.join(report.changed) or 'nothing'}"
-    )
+    print(rollback(DeployContext(load_config(config_path(args.config))), args.to))
     return 0
 
 

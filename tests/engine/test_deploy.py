@@ -228,11 +228,16 @@ def test_rollback_restores_the_last_good_configs(sensor: Sensor, engine: Engine)
     assert "IDS2_PROMETHEUS_RETENTION=3d" in (sensor.rendered / "stack.env").read_text()
     after = container_ids(engine)
     assert after["prometheus"] != before["prometheus"]  # recreated with the new retention
+    prometheus = engine.client.containers.get(after["prometheus"])
+    assert "--storage.tsdb.retention.time=3d" in prometheus.attrs["Args"]
     assert after["vector"] == before["vector"]
     assert sensor.history("rev-list", "--count", "HEAD").strip() == "2"
 
     rollback = sensor.ids2("rollback")
     assert rollback.returncode == 0, rollback.stdout + rollback.stderr
-    assert "changed stack.env" in rollback.stdout
+    assert "changed stack.env; stack: grafana healthy" in rollback.stdout
     assert (sensor.rendered / "stack.env").read_text() == good
     assert sensor.history("log", "-1", "--format=%s").startswith("rollback to ")
+    # The running Prometheus follows the restored file again.
+    prometheus = engine.client.containers.get(container_ids(engine)["prometheus"])
+    assert "--storage.tsdb.retention.time=7d" in prometheus.attrs["Args"]

@@ -22,6 +22,9 @@ from ids2.render.stack import CA_BUNDLE, stack_dir
 
 PROMETHEUS_RELOAD_URL = "http://127.0.0.1:9090/-/reload"
 STACK_HEALTH_TIMEOUT_SECONDS = 300.0
+# Rendered files the stack's containers read: a change needs the stack brought up again.
+VECTOR_FILES = {"vector.toml", "vector.env", CA_BUNDLE}
+STACK_FILES = VECTOR_FILES | {"stack.env", "grafana.env"}
 
 
 @dataclass
@@ -89,7 +92,7 @@ def stack_up(context: DeployContext) -> str:
     """Phase C: bring the stack up (recreating what changed) and wait for health."""
     stack = context.stack()
     stack.up()
-    if {"vector.toml", "vector.env", CA_BUNDLE} & set(context.changed):
+    if VECTOR_FILES & set(context.changed):
         stack.restart("vector")
     states = stack.wait_healthy(STACK_HEALTH_TIMEOUT_SECONDS)
     return ", ".join(f"{name} {state.health}" for name, state in sorted(states.items()))

@@ -22,6 +22,7 @@ from ids2.render import RenderedFile, ValidationError
 INSTALLED_STACK_DIR = Path("/usr/share/ids2/stack")
 CPU_PERIOD_MS = 100
 CA_BUNDLE = "ca-bundle.pem"
+CA_PLACEHOLDER = "# shipping.opensearch.ca_bundle is not set: Vector uses its system store.\n"
 
 
 def stack_dir() -> Path:
@@ -81,7 +82,10 @@ def check_variables(path: Path) -> str:
 
 
 def check_ca_bundle(path: Path) -> str:
-    """The bundle holds at least one certificate that TLS libraries accept."""
+    """The bundle holds at least one certificate that TLS libraries accept (or is the
+    placeholder rendered when none is configured)."""
+    if path.read_text(encoding="utf-8", errors="replace") == CA_PLACEHOLDER:
+        return "placeholder: no CA bundle configured"
     try:
         context = ssl.create_default_context(cafile=str(path))
     except ssl.SSLError as error:
@@ -94,8 +98,7 @@ def ca_bundle(config: Config) -> RenderedFile:
     """ca-bundle.pem: the configured CA bundle, checked, or a placeholder when none is set."""
     configured = config["shipping"]["opensearch"]["ca_bundle"]
     if not configured:
-        placeholder = "# shipping.opensearch.ca_bundle is not set: Vector uses its system store.\n"
-        return RenderedFile(CA_BUNDLE, placeholder)
+        return RenderedFile(CA_BUNDLE, CA_PLACEHOLDER, check_ca_bundle)
     try:
         text = Path(configured).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:

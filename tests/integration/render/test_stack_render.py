@@ -97,8 +97,9 @@ def test_the_ca_bundle_is_copied_for_vector_once_checked(tmp_path: Path) -> None
 
 def test_without_a_ca_bundle_vector_gets_a_placeholder_it_never_reads(tmp_path: Path) -> None:
     rendered = tmp_path / "rendered"
-    apply_files(render(config_in(tmp_path)), rendered)
+    report = apply_files(render(config_in(tmp_path)), rendered)
     assert (rendered / CA_BUNDLE).read_text().startswith("# shipping.opensearch.ca_bundle is not")
+    assert report.notes[CA_BUNDLE] == "placeholder: no CA bundle configured"
 
 
 def test_a_ca_bundle_that_is_not_pem_is_refused_and_the_running_one_stays(tmp_path: Path) -> None:

@@ -1,0 +1,53 @@
+"""`ids2 rollback`: the rendered configs of an earlier good deploy, back in place and in use.
+
+The files come from the config history, pass the same validators as at deploy time, and
+replace only what differs. Then what uses them follows: Suricata and Prometheus reload as
+after phase B, and when a file of the stack changed, the stack is brought up again as in
+phase C (compose recreates the services whose settings changed, Vector restarts for its
+own files), so the running stack matches the files again.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ids2.apply import apply_files
+from ids2.deploy.phases import STACK_FILES, DeployContext, reload_changed, stack_up
+from ids2.history import ConfigHistory
+from ids2.render import RenderedFile
+from ids2.render.prometheus import check_with_promtool
+from ids2.render.stack import CA_BUNDLE, check_ca_bundle
+from ids2.render.suricata import check_with_suricata
+
+VALIDATORS = {
+    "suricata.yaml": check_with_suricata,
+    "prometheus.yml": check_with_promtool,
+    CA_BUNDLE: check_ca_bundle,
+}
+
+
+def rollback(context: DeployContext, revision: str) -> str:
+    """Restore the rendered files recorded at `revision` and apply them; a summary line.
+
+    Raises HistoryError for an unknown revision, ValidationError when a recorded file no
+    longer passes its validator (nothing is replaced then), StackError from the stack.
+    """
+    history = ConfigHistory(Path(context.config["deploy"]["history_dir"]))
+    target = history.last(revision)
+    files = [
+        RenderedFile(name, text, VALIDATORS.get(name))
+        for name, text in history.files_at(target.revision).items()
+    ]
+    report = apply_files(files, context.rendered_dir)
+    context.changed = report.changed
+    reload_changed(context)
+    stack = ""
+    if STACK_FILES & set(report.changed):
+        stack = f"; stack: {stack_up(context)}"
+    history.record(
+        context.rendered_dir,
+        [rendered.name for rendered in files],
+        f"rollback to {target.revision[:12]} ({target.subject})",
+    )
+    changed = ", ".join(report.changed) or "nothing"
+    return f"rolled back to {target.revision[:12]}: changed {changed}{stack}"
