@@ -33,7 +33,6 @@ class HealthPump:
         self.errors: list[str] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="health-pump", daemon=True)
-        self._interval: dict[str, float | None] = {}  # seconds between checks; None: no check
         self._due: dict[str, float] = {}
         self._api = engine.new_client().api
 
@@ -62,24 +61,22 @@ class HealthPump:
         now = time.monotonic()
         for summary in self._api.containers(filters={"status": "running"}):
             container = summary["Id"]
-            interval = self._check_interval(container)
-            if interval is None or now < self._due.get(container, 0):
+            try:
+                attributes = self._api.inspect_container(container)
+            except docker.errors.NotFound:
+                continue
+            check = attributes["Config"].get("Healthcheck") or {}
+            if (check.get("Test") or ["NONE"])[0] == "NONE":
+                continue
+            # "starting" again after a restart: check now, not at the old due time.
+            starting = attributes["State"].get("Health", {}).get("Status") == "starting"
+            if not starting and now < self._due.get(container, 0):
                 continue
             status = self._run_check(container)
+            interval = (check.get("Interval") or 30 * NANOSECONDS) / NANOSECONDS
             if status is not None:
                 self._due[container] = now + (self.tick if status == "starting" else interval)
         reap_finished_exec_monitors(self.engine)
-
-    def _check_interval(self, container: str) -> float | None:
-        if container not in self._interval:
-            try:
-                check = self._api.inspect_container(container)["Config"].get("Healthcheck")
-            except docker.errors.NotFound:
-                return None
-            test = (check or {}).get("Test") or ["NONE"]
-            interval = ((check or {}).get("Interval") or 30 * NANOSECONDS) / NANOSECONDS
-            self._interval[container] = None if test[0] == "NONE" else interval
-        return self._interval[container]
 
     def _run_check(self, container: str) -> str | None:
         """The health status after one check; None when the container stopped meanwhile."""

@@ -67,6 +67,13 @@ def container_of(engine: Engine, manager: StackManager, service: str) -> Any:
     return found[0]
 
 
+def prometheus_api(engine: Engine, path: str) -> Any:
+    """The data of Prometheus's answer to GET /api/v1/PATH (it listens in the namespace)."""
+    answer = engine.in_namespace("busybox", "wget", "-qO-", f"http://127.0.0.1:9090/api/v1/{path}")
+    assert answer.returncode == 0, answer.stderr
+    return json.loads(answer.stdout)["data"]
+
+
 def cgroup_cpu_quota(pid: int) -> int:
     """The CFS quota (microseconds per period) of the cgroup of process `pid`, as the kernel
     enforces it; -1 for none."""
@@ -93,10 +100,24 @@ def test_every_service_comes_up_healthy_with_its_rendered_limits(
     for service in ("vector", "redis", "prometheus", "grafana"):
         assert states[service].cpus == config["stack"][service]["cpus"]
     # Prometheus runs the shipped alert rules (it refuses to start on a bad rule file).
-    rules = engine.in_namespace("busybox", "wget", "-qO-", "http://127.0.0.1:9090/api/v1/rules")
-    assert rules.returncode == 0, rules.stderr
-    groups = json.loads(rules.stdout)["data"]["groups"]
+    groups = prometheus_api(engine, "rules")["groups"]
     assert sum(len(group["rules"]) for group in groups) == 8
+
+
+def test_prometheus_scrapes_the_stack_across_its_networks(
+    running: tuple[StackManager, Config], engine: Engine
+) -> None:
+    """Prometheus on the host's network reaches Vector's and the Redis exporter's ports
+    published on loopback, and the exporter reaches Redis on the internal network."""
+
+    def healthy_jobs() -> set[str]:
+        targets = prometheus_api(engine, "targets")["activeTargets"]
+        return {target["labels"]["job"] for target in targets if target["health"] == "up"}
+
+    wanted = {"vector", "redis", "prometheus"}  # not ids2: its exporter is not running here
+    wait_until(lambda: wanted <= healthy_jobs(), 60, f"Prometheus scraping {wanted}")
+    redis_up = prometheus_api(engine, "query?query=redis_up")["result"]
+    assert [sample["value"][1] for sample in redis_up] == ["1"]
 
 
 def test_vector_reads_the_configured_ca_bundle_where_its_sink_looks(
