@@ -3,6 +3,7 @@ applied as `ids2 deploy` phase B does it, for tests that run the real stack."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -16,13 +17,13 @@ TEST_SECRETS = {"grafana_admin_password": "engine-test-grafana"}
 
 
 def write_config(
-    directory: Path, secrets: dict[str, str] = TEST_SECRETS, **sections: dict[str, Any]
+    directory: Path, secrets: Mapping[str, str] = TEST_SECRETS, **sections: dict[str, Any]
 ) -> Path:
     """config.yaml and secrets.yaml (0600) in `directory`, with the given top-level sections
     merged over the paths; the config file's path."""
     secrets_file = directory / "secrets.yaml"
     secrets_file.touch(mode=0o600)
-    secrets_file.write_text(yaml.safe_dump(secrets))
+    secrets_file.write_text(yaml.safe_dump(dict(secrets)))
     document: dict[str, Any] = {
         "paths": {
             "state_dir": str(directory / "state"),
