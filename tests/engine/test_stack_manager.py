@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from ids2.adapters.docker_stack import StackError, StackManager
 from ids2.config.load import Config
@@ -201,6 +203,40 @@ def test_down_removes_every_container_and_keeps_the_data_volumes(
     assert manager.states() == {}
     volumes = {volume.name for volume in engine.client.volumes.list()}
     assert {f"{manager.project}_redis-data", f"{manager.project}_prometheus-data"} <= volumes
+
+
+def test_a_service_that_keeps_crashing_says_why(
+    engine: Engine,
+    stack_images: dict[str, str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    health_pump: HealthPump,
+) -> None:
+    compose_file = tmp_path / "docker-compose.yml"
+    compose_file.write_text(
+        yaml.safe_dump(
+            {
+                "services": {
+                    "broken": {
+                        "image": stack_images["redis"],
+                        "command": ["redis-server", "--no-such-option", "yes"],
+                        "restart": "unless-stopped",
+                    }
+                }
+            }
+        )
+    )
+    monkeypatch.setenv("DOCKER_HOST", engine.docker_host)
+    manager = StackManager(compose_file, "ids2broken")
+    manager.up()
+    try:
+        with pytest.raises(StackError) as raised:
+            manager.wait_healthy(5)
+    finally:
+        manager.down()
+    message = str(raised.value)
+    assert message.startswith("not healthy after 5 s: broken ")
+    assert re.search(r", restarted [1-9]\d* times, last log line: Bad directive", message)
 
 
 def test_a_missing_engine_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -151,17 +151,41 @@ class StackManager:
         return states
 
     def wait_healthy(self, timeout: float, poll: float = 1.0) -> dict[str, ServiceState]:
-        """Wait until every service runs and is healthy; StackError names the laggards."""
+        """Wait until every service runs and is healthy, and stays so between two polls
+        without restarting (a service without a health check in a crash loop runs most of
+        the time).
+
+        StackError names the laggards, with their restart counts and last log line, so a
+        service that crashes on a bad setting says why.
+        """
         deadline = time.monotonic() + timeout
+        restarts: dict[str, int] = {}
         while True:
             states = self.states()
-            waiting = {name: s for name, s in states.items() if not s.ok}
-            if states and not waiting:
+            waiting = {
+                name: s
+                for name, s in states.items()
+                if not s.ok or restarts.get(name, s.restart_count) != s.restart_count
+            }
+            if states and restarts and not waiting:
                 return states
+            restarts = {name: s.restart_count for name, s in states.items()}
             if time.monotonic() >= deadline:
-                detail = ", ".join(f"{n} {s.status}/{s.health}" for n, s in waiting.items())
+                detail = "; ".join(self._lagging(s) for s in waiting.values())
                 raise StackError(f"not healthy after {timeout:.0f} s: {detail or 'no services'}")
             time.sleep(poll)
+
+    def _lagging(self, state: ServiceState) -> str:
+        import docker
+
+        text = f"{state.service} {state.status}/{state.health}"
+        if state.restart_count:
+            text += f", restarted {state.restart_count} times"
+        try:
+            logs = self._container(state.service).logs(tail=1).decode(errors="replace").strip()
+        except docker.errors.DockerException:
+            logs = ""
+        return f"{text}, last log line: {logs[-300:]}" if logs else text
 
     def restart(self, service: str) -> None:
         """Restart one service's container."""
