@@ -59,6 +59,7 @@ def start_suricata(config: Config) -> subprocess.Popen[bytes]:
     if suricata is None:
         raise Ids2Error("suricata is not installed (sudo make deps installs it)")
     rendered = Path(config["paths"]["rendered_dir"]) / "suricata.yaml"
+    runtime_dir().mkdir(parents=True, exist_ok=True)  # for the pidfile; no unit made it here
     command = [
         suricata,
         "-c",

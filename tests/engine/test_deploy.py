@@ -15,25 +15,18 @@ import json
 import re
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
 import pytest
 import yaml
 
-from ids2.adapters.docker_stack import StackManager
 from ids2.adapters.suricata_socket import SuricataSocket, SuricataSocketError
-from ids2.config.load import Config, load_config
-from ids2.render.stack import stack_dir
-from tests.doubles.opensearch_test_double import OpenSearchTestDouble
 from tests.doubles.vector_standin import VectorStandIn
 from tests.engine.engine import Engine, terminate, wait_until
-from tests.engine.health import HealthPump
-from tests.engine.sensor_config import write_config
-from tests.support.netns import HOST_ADDRESS, VethNamespace, veth_namespace
+from tests.engine.sensor import Sensor, sensor_on_engine
+from tests.support.netns import HOST_ADDRESS
 
 pytestmark = [
     pytest.mark.engine,
@@ -44,46 +37,6 @@ SERVICES = {"vector", "redis", "redis-exporter", "prometheus", "grafana"}
 # The rendered files a deploy records; vector.env and grafana.env are 0600 and never are.
 RECORDED = {"suricata.yaml", "vector.toml", "prometheus.yml", "stack.env", "ca-bundle.pem"}
 RULES = 'alert icmp any any -> any any (msg:"ids2 deploy test: ping"; sid:9200001; rev:1;)\n'
-
-
-@dataclass
-class Sensor:
-    """One sensor's files, its configuration and the processes standing around it."""
-
-    directory: Path
-    config_file: Path
-    environment: dict[str, str]
-    network: VethNamespace
-    opensearch: OpenSearchTestDouble
-
-    @property
-    def config(self) -> Config:
-        return load_config(self.config_file)
-
-    @property
-    def rendered(self) -> Path:
-        return Path(self.config["paths"]["rendered_dir"])
-
-    def ids2(self, *arguments: str, **environment: str) -> subprocess.CompletedProcess[str]:
-        """Run `ids2 ARGUMENTS --config CONFIG` as a person would."""
-        return subprocess.run(
-            [sys.executable, "-m", "ids2", *arguments, "--config", str(self.config_file)],
-            env={**self.environment, **environment},
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
-        )
-
-    def history(self, *arguments: str) -> str:
-        history = self.config["deploy"]["history_dir"]
-        command = ["git", "-C", history, *arguments]
-        return subprocess.run(command, capture_output=True, text=True, check=True).stdout
-
-    def stack(self) -> StackManager:
-        return StackManager(
-            stack_dir() / "docker-compose.yml", PROJECT, self.rendered / "stack.env"
-        )
 
 
 def phase_lines(output: str) -> dict[str, str]:
@@ -123,33 +76,18 @@ def start_suricata(sensor: Sensor) -> subprocess.Popen[str]:
 def sensor(
     engine: Engine, stack_images: dict[str, str], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Sensor]:
+    """The sensor with Suricata capturing and the Vector stand-in double shipping; phase B
+    generates Grafana's password."""
     directory = tmp_path_factory.mktemp("sensor")
-    with veth_namespace() as network, OpenSearchTestDouble() as opensearch:
-        config_file = write_config(
-            directory,
-            secrets={},  # phase B generates Grafana's password
-            sensor={
-                "interface": network.host_interface,
-                "workers": 1,
-                "home_networks": ["10.199.77.0/24"],
-            },
-            shipping={"opensearch": {"endpoint": opensearch.url}},
-            stack={"project_name": PROJECT},
-            verify={"timeout_seconds": 30},
-        )
-        (directory / "ram_logs" / "canary").mkdir()
-        environment = {**engine.environment, "IDS2_RUNTIME_DIR": str(directory / "run")}
-        sensor = Sensor(directory, config_file, environment, network, opensearch)
+    with sensor_on_engine(
+        engine, directory, PROJECT, secrets={}, verify={"timeout_seconds": 30}
+    ) as sensor:
         suricata = start_suricata(sensor)
         prefix = sensor.config["shipping"]["opensearch"]["index_prefix"]
-        vector = VectorStandIn(directory / "ram_logs", prefix, opensearch_url=opensearch.url)
+        ramdisk = Path(sensor.config["ramdisk"]["mount_point"])
         try:
-            with HealthPump(engine) as pump, vector:
+            with VectorStandIn(ramdisk, prefix, opensearch_url=sensor.opensearch.url):
                 yield sensor
-                with pytest.MonkeyPatch.context() as patch:
-                    patch.setenv("DOCKER_HOST", engine.docker_host)
-                    sensor.stack().down()
-            assert not pump.errors
         finally:
             terminate([psutil.Process(suricata.pid)])
 

@@ -1,0 +1,74 @@
+"""`ids2 up` (what `make run` starts): the RAM disk, the rendered configs, the stack on the
+engine, Suricata on the capture interface and the four controllers, until Ctrl-C; and,
+with no engine, the rest of the sensor running and saying plainly that the stack is not.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.engine.engine import Engine, processes_naming, wait_until
+from tests.engine.sensor import Sensor, sensor_on_engine
+from tests.support.ports import free_port
+
+pytestmark = [
+    pytest.mark.engine,
+    pytest.mark.skipif(shutil.which("suricata") is None, reason="needs Suricata 7"),
+]
+SERVICES = {"grafana", "prometheus", "redis", "redis-exporter", "vector"}
+STACK_HEALTHY = (
+    "grafana healthy, prometheus healthy, redis healthy, redis-exporter none, vector healthy"
+)
+
+
+def run_until_first_status(sensor: Sensor, **environment: str) -> str:
+    """Start `ids2 up`, wait for its first status screen, Ctrl-C it; its whole output.
+    Asserts it stopped with exit status 0 and left no process of the sensor running."""
+    log = sensor.directory / "up.log"
+    ramdisk = Path(sensor.config["ramdisk"]["mount_point"])
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            sensor.command("up"),
+            env={**sensor.environment, **environment},
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+    try:
+        wait_until(lambda: "sensor: " in log.read_text() or process.poll() is not None, 180, "up")
+    finally:
+        process.send_signal(signal.SIGINT)
+        status = process.wait(timeout=60)
+        if os.path.ismount(ramdisk):
+            subprocess.run(["umount", str(ramdisk)], check=True)
+    text = log.read_text()
+    assert status == 0, text
+    assert "E: " not in text  # Suricata's errors (such as a pidfile it could not write)
+    assert processes_naming(sensor.directory) == [], text
+    return text
+
+
+def test_up_runs_the_sensor_with_the_stack_until_interrupted(
+    engine: Engine, stack_images: dict[str, str], tmp_path: Path
+) -> None:
+    with sensor_on_engine(engine, tmp_path, "ids2up", metrics={"port": free_port()}) as sensor:
+        output = run_until_first_status(sensor)
+        assert f"RAM disk: tmpfs mounted on {tmp_path}/ram_logs" in output
+        assert "configs: changed: suricata.yaml, vector.toml" in output
+        assert f"stack: {STACK_HEALTHY}\n" in output
+        # Ctrl-C stops what `ids2 up` started; the stack keeps running, as under systemd.
+        assert set(sensor.stack().states()) == SERVICES
+
+
+def test_up_without_an_engine_runs_the_rest_and_says_so(tmp_path: Path, engine: Engine) -> None:
+    with sensor_on_engine(engine, tmp_path, "ids2none", metrics={"port": free_port()}) as sensor:
+        output = run_until_first_status(sensor, DOCKER_HOST=f"unix://{tmp_path}/no-engine.sock")
+        assert "stack: not started (no Docker engine answers:" in output
+        assert "Suricata and the controllers run, EVE stays on the RAM disk" in output
+        assert "Traceback" not in output
