@@ -2,9 +2,9 @@
 itself with the environment `ids2 deploy` renders: bring-up, health, state, restarts, CPU
 limits from the resource controller's actions, bring-down, and clear errors.
 
-The tests of the running stack share one bring-up and run in file order; the last brings it
-down. Vector and Grafana are stand-ins (tests/engine/images/), Redis, Prometheus and the
-Redis exporter are Debian's.
+The tests of the running stack share one bring-up and run in file order until the one that
+brings it down; the error tests after it use projects of their own. Vector and Grafana are
+stand-ins (tests/engine/images/); Redis, Prometheus and the Redis exporter are Debian's.
 """
 
 from __future__ import annotations
