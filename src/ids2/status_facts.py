@@ -81,7 +81,22 @@ def collect_facts(config: Config, store: StateStore) -> dict[str, Any]:
         "ramdisk_lost_bytes": _data(store, "ramdisk").get("lost_bytes_total"),
         "state_disk": _disk(config["paths"]["state_dir"]),
         "last_deploy": _data(store, "deploy").get("summary"),
+        "stack": _data(store, "metrics").get("stack") or {},
     }
+
+
+def _stack_line(stack: dict[str, Any]) -> str:
+    if "error" in stack:
+        return str(stack["error"])
+    services = stack.get("services") or {}
+    if not services:
+        return "no containers (run ids2 deploy)"
+    return ", ".join(
+        f"{name} {s['status']}"
+        + (f"/{s['health']}" if s["health"] != "none" else "")
+        + (f" ({s['restart_count']} restarts)" if s["restart_count"] else "")
+        for name, s in services.items()
+    )
 
 
 def render_facts(facts: dict[str, Any]) -> str:
@@ -99,6 +114,7 @@ def render_facts(facts: dict[str, Any]) -> str:
     )
     lines.append(f"{'rules':<13} {facts['rules_loaded']} loaded, {facts['rules_age_hours']} h old")
     lines.append(f"{'deploy':<13} {facts['last_deploy'] or 'not run yet'}")
+    lines.append(f"{'stack':<13} {_stack_line(facts['stack'])}")
     lines.append(
         f"{'disks':<13} RAM disk {facts['ramdisk']} (lost "
         f"{facts['ramdisk_lost_bytes'] or 0} bytes), state {facts['state_disk']}"

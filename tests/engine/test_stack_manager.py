@@ -19,12 +19,16 @@ from typing import Any
 
 import pytest
 import yaml
+from prometheus_client import CollectorRegistry
 
 from ids2.adapters.docker_stack import StackError, StackManager
 from ids2.config.load import Config
+from ids2.controllers.metrics import MetricsController
 from ids2.controllers.resource import production_actions
+from ids2.metrics.stack import StackCollector
 from ids2.render.stack import stack_dir
 from ids2.render.vector import CONTAINER_CA_BUNDLE
+from ids2.state import StateStore
 from ids2.throttle import settings_for
 from tests.engine.engine import Engine, wait_until
 from tests.engine.health import HealthPump
@@ -104,6 +108,31 @@ def test_every_service_comes_up_healthy_with_its_rendered_limits(
     # Prometheus runs the shipped alert rules (it refuses to start on a bad rule file).
     groups = prometheus_api(engine, "rules")["groups"]
     assert sum(len(group["rules"]) for group in groups) == 8
+
+
+def test_the_metrics_controller_reports_each_service_as_the_manager_sees_it(
+    running: tuple[StackManager, Config], tmp_path: Path
+) -> None:
+    """Read with the standard library over the socket, published in the metrics state, and
+    exported; the same facts as the docker SDK gives StackManager."""
+    manager, config = running
+    manager.wait_healthy(HEALTH_TIMEOUT_SECONDS)
+    store = StateStore(tmp_path / "run")
+    controller = MetricsController(config, store)
+    controller.state.write("metrics", {"stack": controller.stack_report()})
+    report = store.read("metrics")
+    assert report is not None
+    services = report.data["stack"]["services"]
+    expected = {
+        name: {"status": s.status, "health": s.health, "ok": s.ok, "restart_count": s.restart_count}
+        for name, s in manager.states().items()
+    }
+    assert services == expected
+    registry = CollectorRegistry()
+    registry.register(StackCollector(store))
+    assert registry.get_sample_value("ids2_stack_engine_up") == 1.0
+    for service in SERVICES:
+        assert registry.get_sample_value("ids2_stack_service_healthy", {"service": service}) == 1
 
 
 def test_prometheus_scrapes_the_stack_across_its_networks(

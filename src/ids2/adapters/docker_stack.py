@@ -41,6 +41,17 @@ class ServiceState:
     def ok(self) -> bool:
         return self.status == "running" and self.health in ("healthy", "none")
 
+    @classmethod
+    def from_inspect(cls, service: str, attrs: dict[str, Any]) -> ServiceState:
+        """Read one container's inspect document (the Docker API's, which podman serves too)."""
+        state = attrs.get("State") or {}
+        health = (state.get("Health") or {}).get("Status") or "none"
+        host = attrs.get("HostConfig") or {}
+        quota, nano = host.get("CpuQuota") or 0, host.get("NanoCpus") or 0
+        cpus = nano / 1e9 if nano else (quota / CPU_PERIOD_USEC if quota > 0 else None)
+        status = str(state.get("Status") or "unknown")
+        return cls(service, status, health, int(attrs.get("RestartCount") or 0), cpus)
+
 
 def compose_command() -> list[str]:
     """`docker-compose` (Debian's package) or the `docker compose` plugin."""
@@ -140,14 +151,7 @@ class StackManager:
         states = {}
         for service, container in self._containers().items():
             container.reload()
-            attrs = container.attrs
-            health = attrs.get("State", {}).get("Health", {}).get("Status", "none") or "none"
-            quota = attrs.get("HostConfig", {}).get("CpuQuota") or 0
-            nano = attrs.get("HostConfig", {}).get("NanoCpus") or 0
-            cpus = nano / 1e9 if nano else (quota / CPU_PERIOD_USEC if quota > 0 else None)
-            states[service] = ServiceState(
-                service, container.status, health, int(attrs.get("RestartCount", 0)), cpus
-            )
+            states[service] = ServiceState.from_inspect(service, container.attrs)
         return states
 
     def wait_healthy(self, timeout: float, poll: float = 1.0) -> dict[str, ServiceState]:

@@ -14,11 +14,14 @@ from typing import Any
 from prometheus_client import CollectorRegistry, start_http_server
 from prometheus_client.core import Metric
 
+from ids2.adapters.docker_stack import StackError
+from ids2.adapters.engine_api import stack_states
 from ids2.config.load import Config
 from ids2.controllers.base import Controller
 from ids2.errors import Ids2Error
 from ids2.metrics.controllers import ControllerStateCollector
 from ids2.metrics.families import gauge
+from ids2.metrics.stack import StackCollector
 from ids2.metrics.suricata import SuricataCollector
 from ids2.metrics.system import SystemCollector
 from ids2.state import StateStore
@@ -53,6 +56,7 @@ def build_registry(config: Config, store: StateStore, thermal_root: Path) -> Col
         SystemCollector(thermal_root),
         ControllerStateCollector(store),
         SuricataCollector(Path(config["ramdisk"]["mount_point"]), store),
+        StackCollector(store),
         ConfigCollector(config),
     ]
     for collector in collectors:
@@ -98,7 +102,29 @@ class MetricsController(Controller):
         address = f"{metrics['listen_address']}:{metrics['port']}"
         alive = self.thread is not None and self.thread.is_alive()
         summary = f"serving http://{address}/metrics" if alive else f"exporter on {address} died"
-        return self.publish(summary, healthy=alive, address=address)
+        return self.publish(summary, healthy=alive, address=address, stack=self.stack_report())
+
+    def stack_report(self) -> dict[str, Any]:
+        """Each stack service's container state, or why the engine could not be read.
+
+        Published with this controller's state so that `ids2 status` and the exporter show
+        the stack without either of them talking to the engine.
+        """
+        try:
+            states = stack_states(self.config["stack"]["project_name"])
+        except StackError as error:
+            return {"error": str(error)}
+        return {
+            "services": {
+                name: {
+                    "status": state.status,
+                    "health": state.health,
+                    "ok": state.ok,
+                    "restart_count": state.restart_count,
+                }
+                for name, state in sorted(states.items())
+            }
+        }
 
     def teardown(self) -> None:
         if self.server is not None:
