@@ -14,7 +14,13 @@ from typing import Any
 
 from ids2.adapters.systemd_units import systemd_is_running
 from ids2.config.load import Config
-from ids2.metrics.suricata import interval_drop_ratio, latest_stats
+from ids2.metrics.suricata import (
+    interval_drop_ratio,
+    interval_packet_rate,
+    latest_events,
+    latest_stats,
+)
+from ids2.pipeline_figures import pipeline_figures
 from ids2.state import StateStore
 
 UNITS = ("suricata.service", "mnt-ram_logs.mount", "ids2-deploy.service", "ids2-rules-update.timer")
@@ -48,8 +54,19 @@ def _capture(config: Config) -> dict[str, Any]:
         "alerts": newest.get("detect", {}).get("alert"),
     }
     if len(stats) == 2:
+        facts["packets_per_second"] = interval_packet_rate(stats[0], newest)
         facts["drop_ratio_last_interval"] = interval_drop_ratio(stats[0], newest)
     return facts
+
+
+def _last_alert(config: Config) -> str | None:
+    alerts = latest_events(Path(config["ramdisk"]["mount_point"]), "alert", 1)
+    if not alerts:
+        return None
+    event = alerts[0]
+    alert = event.get("alert") or {}
+    signature, sid = alert.get("signature", "?"), alert.get("signature_id")
+    return f"{event.get('timestamp')} {signature} (sid {sid})"
 
 
 def _disk(path: str) -> str | None:
@@ -70,6 +87,8 @@ def collect_facts(config: Config, store: StateStore) -> dict[str, Any]:
         "throttle_level": resource.get("level"),
         "shipping_pace": resource.get("shipping_pace"),
         "capture": _capture(config),
+        "last_alert": _last_alert(config),
+        "pipeline": pipeline_figures(),
         "canary_latency_seconds": verify.get("last_latency_seconds"),
         "canary_sink": verify.get("sink"),
         "connectivity": {
@@ -81,11 +100,13 @@ def collect_facts(config: Config, store: StateStore) -> dict[str, Any]:
         "ramdisk_lost_bytes": _data(store, "ramdisk").get("lost_bytes_total"),
         "state_disk": _disk(config["paths"]["state_dir"]),
         "last_deploy": _data(store, "deploy").get("summary"),
-        "stack": _data(store, "metrics").get("stack") or {},
+        "stack": _data(store, "metrics").get("stack"),
     }
 
 
-def _stack_line(stack: dict[str, Any]) -> str:
+def _stack_line(stack: dict[str, Any] | None) -> str:
+    if stack is None:
+        return "not looked at yet (the metrics controller reports it)"
     if "error" in stack:
         return str(stack["error"])
     services = stack.get("services") or {}
@@ -99,6 +120,16 @@ def _stack_line(stack: dict[str, Any]) -> str:
     )
 
 
+def _pipeline_line(figures: dict[str, Any]) -> str:
+    if "error" in figures:
+        return str(figures["error"])
+    eps, fill = figures["events_shipped_per_second"], figures["buffer_fill_ratio"]
+    return (
+        f"{'-' if eps is None else f'{eps:.1f}'} events/s shipped, buffer "
+        f"{'-' if fill is None else f'{fill:.0%}'} full"
+    )
+
+
 def render_facts(facts: dict[str, Any]) -> str:
     """Lines for the human screen."""
     lines = [
@@ -107,11 +138,13 @@ def render_facts(facts: dict[str, Any]) -> str:
     ]
     capture = facts["capture"]
     lines.append(f"{'capture':<13} " + ", ".join(f"{k} {v}" for k, v in capture.items()))
+    lines.append(f"{'last alert':<13} {facts['last_alert'] or 'none on the RAM disk'}")
     lines.append(f"{'throttle':<13} level {facts['throttle_level']}, pace {facts['shipping_pace']}")
     lines.append(
         f"{'shipping':<13} canary latency {facts['canary_latency_seconds']} s via "
         f"{facts['canary_sink']}; checks {facts['connectivity'] or '-'}"
     )
+    lines.append(f"{'pipeline':<13} {_pipeline_line(facts['pipeline'])}")
     lines.append(f"{'rules':<13} {facts['rules_loaded']} loaded, {facts['rules_age_hours']} h old")
     lines.append(f"{'deploy':<13} {facts['last_deploy'] or 'not run yet'}")
     lines.append(f"{'stack':<13} {_stack_line(facts['stack'])}")

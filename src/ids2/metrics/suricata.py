@@ -31,12 +31,13 @@ def _tail_lines(path: Path, size: int) -> list[bytes]:
     return lines if length <= size else lines[1:]  # the first line may be cut
 
 
-def latest_stats(eve_dir: Path, count: int = 2) -> list[dict[str, Any]]:
-    """The last `count` stats events, oldest first, from the newest EVE files."""
+def latest_events(eve_dir: Path, event_type: str, count: int) -> list[dict[str, Any]]:
+    """The last `count` events of one type, oldest first, from the tails of the newest EVE files."""
     try:
         files = sorted(eve_dir.glob("eve*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
     except OSError:
         return []
+    marker = f'"{event_type}"'.encode()
     found: list[dict[str, Any]] = []
     for path in files[:3]:
         try:
@@ -44,18 +45,23 @@ def latest_stats(eve_dir: Path, count: int = 2) -> list[dict[str, Any]]:
         except OSError:
             continue
         for line in reversed(lines):
-            if b'"stats"' not in line:
+            if marker not in line:
                 continue
             try:
                 event = json.loads(line)
             except ValueError:
                 continue
-            if isinstance(event, dict) and event.get("event_type") == "stats":
-                if isinstance(event.get("stats"), dict):
-                    found.append(event["stats"])
+            if isinstance(event, dict) and event.get("event_type") == event_type:
+                found.append(event)
                 if len(found) == count:
                     return found[::-1]
     return found[::-1]
+
+
+def latest_stats(eve_dir: Path, count: int = 2) -> list[dict[str, Any]]:
+    """The last `count` stats events' counters, oldest first."""
+    events = latest_events(eve_dir, "stats", count)
+    return [event["stats"] for event in events if isinstance(event.get("stats"), dict)]
 
 
 def _get(stats: dict[str, Any], path: str) -> object:
@@ -85,6 +91,17 @@ def interval_drop_ratio(older: dict[str, Any], newer: dict[str, Any]) -> float |
     if delta_packets <= 0:
         return None
     return delta_drops / delta_packets
+
+
+def interval_packet_rate(older: dict[str, Any], newer: dict[str, Any]) -> float | None:
+    """Packets per second the kernel captured between two stats events (None when unknown)."""
+    values = [_get(s, key) for key in ("capture.kernel_packets", "uptime") for s in (older, newer)]
+    if not all(isinstance(value, int) for value in values):
+        return None
+    old_packets, new_packets, old_uptime, new_uptime = (int(str(value)) for value in values)
+    if new_uptime <= old_uptime or new_packets < old_packets:
+        return None  # Suricata restarted between the two events
+    return (new_packets - old_packets) / (new_uptime - old_uptime)
 
 
 COUNTERS = {

@@ -1,4 +1,5 @@
-"""The Grafana dashboard: every PromQL expression parses and uses metrics that exist."""
+"""The Grafana dashboard and `ids2 status`: every PromQL expression they use parses and uses
+metrics that exist."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from ids2.pipeline_figures import PIPELINE_QUERIES
 from tests.integration.controllers.test_metrics_prometheus import exporter, scrape  # noqa: F401
 
 DASHBOARD = Path(__file__).resolve().parents[3] / "stack/grafana/dashboards/ids2.json"
@@ -26,7 +28,8 @@ HARDWARE_DEPENDENT = {"ids2_host_temperature_celsius"}
 
 def expressions() -> list[str]:
     panels = json.loads(DASHBOARD.read_text())["panels"]
-    return [target["expr"] for panel in panels for target in panel["targets"]]
+    dashboard = [target["expr"] for panel in panels for target in panel["targets"]]
+    return dashboard + list(PIPELINE_QUERIES.values())
 
 
 def test_every_expression_parses(tmp_path: Path) -> None:

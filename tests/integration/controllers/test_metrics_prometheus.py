@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from ids2.pipeline_figures import PIPELINE_QUERIES, pipeline_figures, query_value
 from ids2.state import StateStore
 from tests.support.ports import free_port
 
@@ -192,6 +193,9 @@ def test_prometheus_scrapes_the_values_back(exporter: tuple[int, Path]) -> None:
         latency = query(base, 'ids2_connectivity_check_latency_seconds{check="tls"}')
         assert latency[0]["value"][1] == "0.03"  # type: ignore[index]
         assert query(base, 'up{job="ids2"}')[0]["value"][1] == "1"  # type: ignore[index]
+        # What ids2 status asks this Prometheus: one value, or None without Vector's series.
+        assert query_value("ids2_throttle_level", base) == 2.0
+        assert pipeline_figures(base) == dict.fromkeys(PIPELINE_QUERIES)
     finally:
         server.terminate()
         server.wait(timeout=10)
