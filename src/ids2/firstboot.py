@@ -209,7 +209,7 @@ def first_boot(boot_file: Path, config_file: Path, images_dir: Path) -> tuple[bo
             merged = merge_boot_file(
                 boot_file.read_text(encoding="utf-8", errors="replace"),
                 str(boot_file),
-                config_file.read_text(encoding="utf-8"),
+                config_file.read_text(encoding="utf-8") if config_file.exists() else "",
                 str(config_file),
                 Machine.this_one(),
             )
