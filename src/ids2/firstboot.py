@@ -32,6 +32,7 @@ BOOT_FILE = Path("/boot/firmware/ids2.yaml")
 IMAGES_DIR = Path("/var/lib/ids2/images")
 MOTD = Path("/etc/motd")
 SECRETS_KEY = "secrets"
+CONTAINER_LINKS = ("docker", "br-", "veth")
 MOTD_BEGIN, MOTD_END = "# --- ids2 first boot ---", "# --- end ids2 ---"
 HEADER = (
     "# /etc/ids2/config.yaml: merged from the boot partition's ids2.yaml at first boot.\n"
@@ -153,8 +154,20 @@ def load_saved_images(images_dir: Path) -> str:
     )
 
 
+def pick_address(ip_output: str) -> str | None:
+    """The first IPv4 address of `ip -4 -o address show scope global` on a host interface.
+
+    Container bridges (docker0, br-*) and veth pairs are skipped: nobody reaches the box there.
+    """
+    for line in ip_output.splitlines():
+        fields = line.split()
+        if len(fields) < 4 or fields[2] != "inet" or fields[1].startswith(CONTAINER_LINKS):
+            continue
+        return fields[3].split("/")[0]
+    return None
+
+
 def _address() -> str | None:
-    """The first global IPv4 address, which is how a person reaches the box."""
     import subprocess
 
     result = subprocess.run(
@@ -163,11 +176,7 @@ def _address() -> str | None:
         text=True,
         check=False,
     )
-    for line in result.stdout.splitlines():
-        fields = line.split()
-        if "inet" in fields:
-            return fields[fields.index("inet") + 1].split("/")[0]
-    return None
+    return pick_address(result.stdout)
 
 
 def banner(config: Config, outcome: str, address: str | None) -> str:

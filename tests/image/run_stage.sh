@@ -23,7 +23,8 @@ copy_previous() {
 }
 
 unmount() {
-	findmnt -rn -o TARGET | grep "^$(realpath "$1")" | sort -r | xargs -r umount -l
+	findmnt -rn -o TARGET | awk -v prefix="$(realpath "$1")" 'index($0, prefix) == 1' |
+		sort -r | xargs -r umount -l
 }
 
 on_chroot() {

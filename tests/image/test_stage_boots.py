@@ -170,6 +170,7 @@ def test_first_boot_takes_a_good_file_then_refuses_a_broken_one(
         and "admin password: sudo ids2 status --secrets" in console
     )
     assert "ids2.yaml" not in boot_files(tmp_path / "good.fat")
+    assert "address:        172.17." not in console  # Docker's bridge is nobody's way in
 
     broken = _boot_once(
         stage_root, disk, boot_partition(tmp_path / "broken.fat", BROKEN), tmp_path / "broken.log"

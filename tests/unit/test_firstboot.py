@@ -20,6 +20,7 @@ from ids2.firstboot import (
     load_saved_images,
     merge_boot_file,
     merge_documents,
+    pick_address,
     update_motd,
 )
 
@@ -147,6 +148,15 @@ def test_an_archive_docker_cannot_load_is_kept(tmp_path: Path) -> None:
     summary = load_saved_images(tmp_path)
     assert summary.startswith("loaded 0 saved container image(s); failed: broken.tar")
     assert (tmp_path / "broken.tar").exists()
+
+
+def test_the_banner_address_is_the_host_one_not_a_container_bridge() -> None:
+    output = (
+        "3: docker0    inet 172.17.0.1/16 brd 172.17.255.255 scope global docker0\\ ...\n"
+        "2: eth0    inet 192.168.1.20/24 brd 192.168.1.255 scope global dynamic eth0\\ ...\n"
+    )
+    assert pick_address(output) == "192.168.1.20"
+    assert pick_address(output.splitlines()[0]) is None
 
 
 def test_the_motd_block_is_replaced_not_repeated(tmp_path: Path) -> None:
