@@ -25,6 +25,8 @@ report secrets_mode "$(stat -c %a /etc/ids2/secrets.yaml)"
 report secrets_has_password "$(yes_no grep -q '^opensearch_password: s3cret-from-boot$' /etc/ids2/secrets.yaml)"
 report config_has_password "$(yes_no grep -q s3cret /etc/ids2/config.yaml)"
 report motd_banner "$(yes_no grep -q '^ids2 sensor ' /etc/motd)"
+report stand_in_image "$(docker image inspect --format '{{.Id}}' localhost/ids2-stand-in:1 2>&1)"
+report images_left "$(find /var/lib/ids2/images -name '*.tar' | wc -l)"
 report status_first_boot "$(/opt/venvs/ids2/bin/ids2 status | sed -n 's/^first boot *//p')"
 for unit in ids2-resource ids2-connectivity ids2-metrics ids2-verify; do
 	report "state_${unit#ids2-}" "$(systemctl is-active "${unit}.service")"

@@ -8,9 +8,13 @@ our amd64 package stands in for stage2's arm64 Raspberry Pi OS.
 
 from __future__ import annotations
 
+import hashlib
+import io
+import json
 import os
 import shutil
 import subprocess
+import tarfile
 import time
 from pathlib import Path
 
@@ -55,6 +59,7 @@ StandardError=journal+console
 WantedBy=multi-user.target
 """
 BOOT_TIMEOUT_SECONDS = 600
+STAND_IN_IMAGE = "localhost/ids2-stand-in:1"
 
 
 def stand_in_for_stage2(root: Path) -> None:
@@ -75,6 +80,45 @@ def stand_in_for_stage2(root: Path) -> None:
     wants = root / "etc/systemd/system/multi-user.target.wants"
     wants.mkdir(parents=True, exist_ok=True)
     (wants / "ids2-test-report.service").symlink_to("/etc/systemd/system/ids2-test-report.service")
+
+
+def _tar(members: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as archive:
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+def saved_image_stand_in(path: Path) -> None:
+    """A one-file image in `docker save`'s format: a stand-in for the stack's saved images,
+    which are pulled from Docker Hub at image build time and cannot be pulled here."""
+    layer = _tar({"ids2-stand-in.txt": b"stand-in for a saved stack image\n"})
+    config = json.dumps(
+        {
+            "architecture": "amd64",
+            "os": "linux",
+            "config": {"Cmd": ["/ids2-stand-in.txt"]},
+            "rootfs": {
+                "type": "layers",
+                "diff_ids": [f"sha256:{hashlib.sha256(layer).hexdigest()}"],
+            },
+        }
+    ).encode()
+    config_name = f"{hashlib.sha256(config).hexdigest()}.json"
+    manifest = [{"Config": config_name, "RepoTags": [STAND_IN_IMAGE], "Layers": ["layer.tar"]}]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(
+        _tar(
+            {
+                "layer.tar": layer,
+                config_name: config,
+                "manifest.json": json.dumps(manifest).encode(),
+            }
+        )
+    )
 
 
 def boot_partition(path: Path, ids2_yaml: str) -> Path:
@@ -105,6 +149,7 @@ def stage_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shutil.copytree(ROOT_DIR / "image/stage-ids2", stage, symlinks=True)
     (stage / "00-ids2/files").mkdir()
     shutil.copy(deb, stage / "00-ids2/files/ids2.deb")
+    saved_image_stand_in(stage / "02-container-images/files/images/ids2-stand-in.tar")
     subprocess.run(
         [str(HERE / "run_stage.sh"), str(stage), str(tmp_path / "work"), str(previous)],
         check=True,
@@ -133,7 +178,7 @@ def test_the_stage_writes_the_pi5_settings(stage_root: Path) -> None:
     assert (stage_root / "etc/rpi/swap.conf.d/50-ids2.conf").is_file()
     config_txt = (stage_root / "boot/firmware/config.txt").read_text()
     assert config_txt.count("dtoverlay=disable-wifi") == 1
-    assert (stage_root / "var/lib/ids2/images").is_dir()
+    assert (stage_root / "var/lib/ids2/images/ids2-stand-in.tar").is_file()
 
 
 def _boot_once(root: Path, disk: Path, fat: Path, log: Path) -> VirtualMachine:
@@ -171,6 +216,8 @@ def test_first_boot_takes_a_good_file_then_refuses_a_broken_one(
     )
     assert "ids2.yaml" not in boot_files(tmp_path / "good.fat")
     assert "address:        172.17." not in console  # Docker's bridge is nobody's way in
+    assert "loaded 1 saved container image(s)" in values["status_first_boot"]
+    assert values["stand_in_image"].startswith("sha256:") and values["images_left"] == "0"
 
     broken = _boot_once(
         stage_root, disk, boot_partition(tmp_path / "broken.fat", BROKEN), tmp_path / "broken.log"
@@ -181,6 +228,7 @@ def test_first_boot_takes_a_good_file_then_refuses_a_broken_one(
     assert values["rejected_kept"] == "yes" and values["boot_file_left"] == "no"
     assert "sensor.workers" in values["errors_file"]
     assert "REJECTED" in values["status_first_boot"]
+    assert "no saved container images" in values["status_first_boot"]
     assert values["home_networks"] == "['10.20.0.0/16']"  # the previous (first boot's) config
     for name in ("resource", "connectivity", "metrics", "verify"):
         assert values[f"state_{name}"] == "active", name
