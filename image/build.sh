@@ -61,7 +61,7 @@ VERSION="$(sed -n 's/^version = "\(.*\)"/\1/p' "${ROOT_DIR}/pyproject.toml")"
 
 if [ -n "${IDS2_DEB:-}" ]; then
 	case "${IDS2_DEB}" in
-	*_arm64.deb) install -m 644 "${IDS2_DEB}" "${STAGE}/00-ids2/files/ids2.deb" ;;
+	*_arm64.deb) install -D -m 644 "${IDS2_DEB}" "${STAGE}/00-ids2/files/ids2.deb" ;;
 	*) fail "IDS2_DEB must be an arm64 package (ids2_VERSION_arm64.deb), got ${IDS2_DEB}" ;;
 	esac
 else

@@ -143,3 +143,20 @@ def test_the_pi5_settings_are_configuration() -> None:
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="needs systemd-analyze")
 def test_the_first_boot_unit_is_sandboxed_like_the_others() -> None:
     assert exposure("ids2-firstboot.service") <= EXPOSURE_GOAL
+
+
+def test_make_image_stops_before_any_download_when_the_archive_is_unreachable() -> None:
+    """An unreachable proxy makes the archive check fail here, whatever else the host has."""
+    environment = {"PATH": "/usr/bin:/bin:/usr/sbin:/sbin", "APT_PROXY": "http://127.0.0.1:1"}
+    result = subprocess.run(
+        [str(IMAGE_DIR / "build.sh")],
+        capture_output=True,
+        text=True,
+        env=environment,
+        check=False,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert result.stderr.startswith("make image: "), result.stderr
+    assert len(result.stderr.splitlines()) == 1
+    assert result.stdout == ""  # it never got as far as fetching pi-gen
