@@ -75,8 +75,9 @@ lock:
 	{ echo "# Pinned runtime dependencies of the ids2 Debian package (dh-virtualenv); see pyproject.toml."; \
 	  echo "# Regenerate: make lock"; build/lock/bin/pip freeze --exclude ids2; } > requirements.lock
 
+## The Raspberry Pi 5 image (pi-gen at a pinned commit, Docker or root): see the README.
 image:
-	@echo "make image: the Pi image is not built yet (issue: the Pi 5 image)" >&2; exit 1
+	image/build.sh
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build dist src/*.egg-info

@@ -129,11 +129,12 @@ def build_parser() -> argparse.ArgumentParser:
         _add_config_option(sub)
     config_parent = argparse.ArgumentParser(add_help=False)
     _add_config_option(config_parent)
-    from ids2 import cli_deploy, cli_rules, cli_spool
+    from ids2 import cli_deploy, cli_rules, cli_spool, firstboot
 
     cli_rules.add_parser(commands, config_parent)
     cli_spool.add_parser(commands, config_parent)
     cli_deploy.add_parsers(commands, config_parent)
+    firstboot.add_parser(commands, config_parent)
     return parser
 
 

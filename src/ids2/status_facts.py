@@ -101,6 +101,7 @@ def collect_facts(config: Config, store: StateStore) -> dict[str, Any]:
         "state_disk": _disk(config["paths"]["state_dir"]),
         "last_deploy": _data(store, "deploy").get("summary"),
         "stack": _data(store, "metrics").get("stack"),
+        "first_boot": _data(store, "firstboot").get("summary"),
     }
 
 
@@ -148,6 +149,8 @@ def render_facts(facts: dict[str, Any]) -> str:
     lines.append(f"{'rules':<13} {facts['rules_loaded']} loaded, {facts['rules_age_hours']} h old")
     lines.append(f"{'deploy':<13} {facts['last_deploy'] or 'not run yet'}")
     lines.append(f"{'stack':<13} {_stack_line(facts['stack'])}")
+    if facts.get("first_boot"):
+        lines.append(f"{'first boot':<13} {facts['first_boot']}")
     lines.append(
         f"{'disks':<13} RAM disk {facts['ramdisk']} (lost "
         f"{facts['ramdisk_lost_bytes'] or 0} bytes), state {facts['state_disk']}"

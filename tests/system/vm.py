@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import subprocess
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,8 +43,19 @@ class VirtualMachine:
         self.process.wait(timeout=30)
 
 
-def boot(root: Path, disk: Path, log: Path, forwarded_port: int) -> VirtualMachine:
-    """Start QEMU on `disk` with the root's own kernel; the guest's port 8080 is forwarded."""
+def boot(
+    root: Path,
+    disk: Path,
+    log: Path,
+    forwarded_port: int,
+    extra_disks: Sequence[Path] = (),
+    isolated: bool = False,
+) -> VirtualMachine:
+    """Start QEMU on `disk` with the root's own kernel; the guest's port 8080 is forwarded.
+
+    `extra_disks` become /dev/vdb, /dev/vdc...; `isolated` keeps the guest off every network
+    but the forwarded port (QEMU's restrict=on).
+    """
     kernel = sorted(root.glob("boot/vmlinuz-*"))[-1]
     initrd = sorted(root.glob("boot/initrd.img-*"))[-1]
     command = [
@@ -67,8 +79,11 @@ def boot(root: Path, disk: Path, log: Path, forwarded_port: int) -> VirtualMachi
         "-drive",
         f"file={disk},format=raw,if=virtio",
         "-nic",
-        f"user,model=virtio-net-pci,hostfwd=tcp:127.0.0.1:{forwarded_port}-:8080",
+        f"user,model=virtio-net-pci,{'restrict=on,' if isolated else ''}"
+        f"hostfwd=tcp:127.0.0.1:{forwarded_port}-:8080",
     ]
+    for extra in extra_disks:
+        command += ["-drive", f"file={extra},format=raw,if=virtio"]
     handle = log.open("wb")
     return VirtualMachine(
         subprocess.Popen(
