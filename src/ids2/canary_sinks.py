@@ -6,6 +6,8 @@ import time
 from pathlib import Path
 from typing import Any, Protocol
 
+from ids2.probes.aside import Aside
+
 
 class CanarySink(Protocol):
     """Answers which of the given canary ids have arrived."""
@@ -16,23 +18,30 @@ class CanarySink(Protocol):
 
 
 class OpenSearchSink:
-    """Searches the daily indices for canary documents by id."""
+    """Searches the daily indices for canary documents by id, within a time budget."""
 
     name = "opensearch"
 
-    def __init__(self, client: Any, index_prefix: str) -> None:
+    def __init__(self, client: Any, index_prefix: str, budget: float) -> None:
         self.client = client
         self.pattern = f"{index_prefix}-*"
+        self.budget = budget
+        self._aside = Aside("canary-search")
 
     def arrived(self, canary_ids: set[str]) -> set[str]:
-        response = self.client.search(
-            index=self.pattern,
-            body={
-                "query": {"terms": {"ids2.canary_id": sorted(canary_ids)}},
-                "size": len(canary_ids),
-                "_source": ["ids2.canary_id"],
-            },
-            params={"ignore_unavailable": "true", "allow_no_indices": "true"},
+        """Raises ProbeError when the search outlasts the budget (a blackholed endpoint)."""
+        response = self._aside.call(
+            lambda: self.client.search(
+                index=self.pattern,
+                body={
+                    "query": {"terms": {"ids2.canary_id": sorted(canary_ids)}},
+                    "size": len(canary_ids),
+                    "_source": ["ids2.canary_id"],
+                },
+                params={"ignore_unavailable": "true", "allow_no_indices": "true"},
+            ),
+            self.budget,
+            f"canary search in {self.pattern}",
         )
         hits = response.get("hits", {}).get("hits", [])
         return {hit["_source"]["ids2"]["canary_id"] for hit in hits} & canary_ids

@@ -1,35 +1,37 @@
-"""DNS resolution, TCP connect and TLS handshake, each with its own timeout."""
+"""DNS resolution, TCP connect and TLS handshake, each within its timeout and the round's."""
 
 from __future__ import annotations
 
 import socket
 import ssl
 import time
-from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
-from ids2.probes import ProbeError
+from ids2.probes import Deadline, ProbeError
+from ids2.probes.aside import Aside
 
-_resolver = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dns")
+_resolver = Aside("dns")
 
 
-def resolve(host: str, port: int, timeout: float) -> list[str]:
+def resolve(host: str, port: int, deadline: Deadline, timeout: float) -> list[str]:
     """The host's addresses; getaddrinfo has no timeout of its own, so it runs aside."""
-    future = _resolver.submit(socket.getaddrinfo, host, port, type=socket.SOCK_STREAM)
+    what = f"DNS lookup of {host}"
     try:
-        answers = future.result(timeout=timeout)
-    except FutureTimeout:
-        raise ProbeError(f"DNS lookup of {host} took longer than {timeout:g} s") from None
+        answers = _resolver.call(
+            lambda: socket.getaddrinfo(host, port, type=socket.SOCK_STREAM),
+            deadline.limit(timeout, what),
+            what,
+        )
     except socket.gaierror as error:
-        raise ProbeError(f"DNS lookup of {host} failed: {error.strerror}") from None
+        raise ProbeError(f"{what} failed: {error.strerror}") from None
     return sorted({str(answer[4][0]) for answer in answers})
 
 
-def tcp_connect(address: str, port: int, timeout: float) -> dict[str, Any]:
+def tcp_connect(address: str, port: int, deadline: Deadline, timeout: float) -> dict[str, Any]:
     """Open and close a TCP connection; report the address used."""
     try:
-        socket.create_connection((address, port), timeout=timeout).close()
+        limit = deadline.limit(timeout, f"TCP connect to {address}:{port}")
+        socket.create_connection((address, port), timeout=limit).close()
     except OSError as error:
         raise ProbeError(f"TCP connect to {address}:{port} failed: {error}") from None
     return {"address": address}
@@ -45,12 +47,18 @@ def tls_context(ca_bundle: str, verify: bool) -> ssl.SSLContext:
 
 
 def tls_handshake(
-    host: str, address: str, port: int, context: ssl.SSLContext, timeout: float
+    host: str,
+    address: str,
+    port: int,
+    context: ssl.SSLContext,
+    deadline: Deadline,
+    timeout: float,
 ) -> dict[str, Any]:
     """Handshake with certificate verification; return the days until the cert expires."""
+    limit = deadline.limit(timeout, f"TLS handshake with {host}:{port}")
     try:
         with (
-            socket.create_connection((address, port), timeout=timeout) as raw,
+            socket.create_connection((address, port), timeout=limit) as raw,
             context.wrap_socket(raw, server_hostname=host) as tls,
         ):
             certificate = tls.getpeercert()

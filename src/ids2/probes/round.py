@@ -1,6 +1,7 @@
 """One round of connectivity checks against the configured endpoint, each step gated on the last.
 
-Shared by the connectivity controller and the deploy's phase D.
+Shared by the connectivity controller and the deploy's phase D. The whole round fits in a
+time budget, because the controller's unit is killed when a step outlasts its watchdog.
 """
 
 from __future__ import annotations
@@ -10,23 +11,39 @@ from urllib.parse import urlsplit
 
 from ids2.config.load import Config
 from ids2.errors import Ids2Error
-from ids2.probes import ProbeError, ProbeResult, timed
+from ids2.probes import Deadline, ProbeError, ProbeResult, timed
+from ids2.probes.aside import Aside
 from ids2.probes.network import resolve, tcp_connect, tls_context, tls_handshake
 
+ROUND_BUDGET_SECONDS = 8.0
+"""The longest a round may take. The units set WatchdogSec=20 and the runtime pings every
+10 s between steps, so a step may delay a ping by its own length: 10 + 8 leaves 2 s for
+the rest of the step."""
 
-def _opensearch(config: Config, timeout: float) -> dict[str, Any]:
+_opensearch_aside = Aside("opensearch-probe")
+
+
+def _opensearch(config: Config, deadline: Deadline, timeout: float) -> dict[str, Any]:
+    """Make a client and probe; run aside, as neither has an overall time limit."""
     from ids2.adapters.opensearch_client import make_client
     from ids2.probes.opensearch import probe
 
-    try:
-        client = make_client(config, timeout)
-    except Ids2Error as error:
-        raise ProbeError(str(error)) from None
-    return probe(client, config["shipping"]["opensearch"]["probe_read_only"])
+    def client_and_probe() -> dict[str, Any]:
+        try:
+            client = make_client(config, min(timeout, deadline.remaining()))
+        except Ids2Error as error:
+            raise ProbeError(str(error)) from None
+        return probe(client, config["shipping"]["opensearch"]["probe_read_only"])
+
+    what = "OpenSearch probe"
+    # Up to three requests (health, bulk, delete), each with `timeout` per socket operation.
+    return _opensearch_aside.call(client_and_probe, deadline.limit(timeout * 3, what), what)
 
 
-def probe_round(config: Config) -> dict[str, ProbeResult]:
-    """DNS, TCP, TLS (for https) and OpenSearch; stops at the first failing step."""
+def probe_round(config: Config, budget: float = ROUND_BUDGET_SECONDS) -> dict[str, ProbeResult]:
+    """DNS, TCP, TLS (for https) and OpenSearch within `budget` seconds; stops at the first
+    failing step."""
+    deadline = Deadline(budget)
     opensearch = config["shipping"]["opensearch"]
     timeout = float(config["connectivity"]["timeout_seconds"])
     parts = urlsplit(opensearch["endpoint"])
@@ -35,15 +52,17 @@ def probe_round(config: Config) -> dict[str, ProbeResult]:
     addresses: list[str] = []
 
     def dns() -> dict[str, Any]:
-        addresses.extend(resolve(host, port, timeout))
+        addresses.extend(resolve(host, port, deadline, timeout))
         return {"addresses": addresses}
 
     checks = {"dns": timed(dns)}
     if checks["dns"].ok:
-        checks["tcp"] = timed(lambda: tcp_connect(addresses[0], port, timeout))
+        checks["tcp"] = timed(lambda: tcp_connect(addresses[0], port, deadline, timeout))
     if checks.get("tcp") and checks["tcp"].ok and parts.scheme == "https":
         context = tls_context(opensearch["ca_bundle"], opensearch["verify_tls"])
-        checks["tls"] = timed(lambda: tls_handshake(host, addresses[0], port, context, timeout))
+        checks["tls"] = timed(
+            lambda: tls_handshake(host, addresses[0], port, context, deadline, timeout)
+        )
     if all(result.ok for result in checks.values()) and "tcp" in checks:
-        checks["opensearch"] = timed(lambda: _opensearch(config, timeout))
+        checks["opensearch"] = timed(lambda: _opensearch(config, deadline, timeout))
     return checks
