@@ -80,15 +80,19 @@ class ControllerStateCollector:
         checks = data.get("checks") or {}
         yield from labelled_gauge(
             "ids2_connectivity_check_up",
-            "1 when the check passed.",
+            "1 when the check passed; 0 when it failed or was skipped after an earlier failure.",
             "check",
             {name: float(bool(check.get("ok"))) for name, check in checks.items()},
         )
         yield from labelled_gauge(
             "ids2_connectivity_check_latency_seconds",
-            "Duration of the last check.",
+            "Duration of the last check that ran.",
             "check",
-            {name: check.get("latency_seconds") for name, check in checks.items()},
+            {
+                name: check.get("latency_seconds")
+                for name, check in checks.items()
+                if check.get("status") != "skipped"
+            },
         )
         days = (checks.get("tls") or {}).get("days_until_expiry")
         yield from gauge(

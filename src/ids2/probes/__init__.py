@@ -47,10 +47,20 @@ class ProbeResult:
     error: str | None
     checked_at: float
     details: dict[str, Any] = field(default_factory=dict)
+    skipped: bool = False
+
+    @property
+    def status(self) -> str:
+        """passed, failed, or skipped (not run because an earlier check failed)."""
+        if self.skipped:
+            return "skipped"
+        return "passed" if self.ok else "failed"
 
     def as_state(self) -> dict[str, Any]:
         state = asdict(self)
         state.update(state.pop("details"))
+        del state["skipped"]
+        state["status"] = self.status
         return state
 
 
@@ -62,3 +72,8 @@ def timed(check: Callable[[], dict[str, Any]]) -> ProbeResult:
     except (ProbeError, OSError) as error:
         return ProbeResult(False, time.monotonic() - started, str(error), checked_at)
     return ProbeResult(True, time.monotonic() - started, None, checked_at, details)
+
+
+def skipped(reason: str) -> ProbeResult:
+    """A check not run: not ok either, so an alert on it fires whichever check broke."""
+    return ProbeResult(False, 0.0, f"skipped: {reason}", time.time(), skipped=True)

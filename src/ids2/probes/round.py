@@ -6,12 +6,13 @@ time budget, because the controller's unit is killed when a step outlasts its wa
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
 from ids2.config.load import Config
 from ids2.errors import Ids2Error
-from ids2.probes import Deadline, ProbeError, ProbeResult, timed
+from ids2.probes import Deadline, ProbeError, ProbeResult, skipped, timed
 from ids2.probes.aside import Aside
 from ids2.probes.network import resolve, tcp_connect, tls_context, tls_handshake
 
@@ -41,8 +42,11 @@ def _opensearch(config: Config, deadline: Deadline, timeout: float) -> dict[str,
 
 
 def probe_round(config: Config, budget: float = ROUND_BUDGET_SECONDS) -> dict[str, ProbeResult]:
-    """DNS, TCP, TLS (for https) and OpenSearch within `budget` seconds; stops at the first
-    failing step."""
+    """DNS, TCP, TLS (for https) and OpenSearch within `budget` seconds.
+
+    Every check is always in the result: after the first failure the rest are skipped,
+    saying why, so the OpenSearch check reads unreachable whichever step broke.
+    """
     deadline = Deadline(budget)
     opensearch = config["shipping"]["opensearch"]
     timeout = float(config["connectivity"]["timeout_seconds"])
@@ -55,14 +59,19 @@ def probe_round(config: Config, budget: float = ROUND_BUDGET_SECONDS) -> dict[st
         addresses.extend(resolve(host, port, deadline, timeout))
         return {"addresses": addresses}
 
-    checks = {"dns": timed(dns)}
-    if checks["dns"].ok:
-        checks["tcp"] = timed(lambda: tcp_connect(addresses[0], port, deadline, timeout))
-    if checks.get("tcp") and checks["tcp"].ok and parts.scheme == "https":
+    def tls() -> dict[str, Any]:
         context = tls_context(opensearch["ca_bundle"], opensearch["verify_tls"])
-        checks["tls"] = timed(
-            lambda: tls_handshake(host, addresses[0], port, context, deadline, timeout)
-        )
-    if all(result.ok for result in checks.values()) and "tcp" in checks:
-        checks["opensearch"] = timed(lambda: _opensearch(config, deadline, timeout))
+        return tls_handshake(host, addresses[0], port, context, deadline, timeout)
+
+    stages: list[tuple[str, Callable[[], dict[str, Any]]]] = [
+        ("dns", dns),
+        ("tcp", lambda: tcp_connect(addresses[0], port, deadline, timeout)),
+    ]
+    if parts.scheme == "https":
+        stages.append(("tls", tls))
+    stages.append(("opensearch", lambda: _opensearch(config, deadline, timeout)))
+    checks: dict[str, ProbeResult] = {}
+    for name, check in stages:
+        failed = next((earlier for earlier, result in checks.items() if not result.ok), None)
+        checks[name] = skipped(f"the {failed} check failed") if failed else timed(check)
     return checks
