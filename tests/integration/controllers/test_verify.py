@@ -8,7 +8,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +42,7 @@ def run_verify(
                     "spool": {"directory": str(dirs["spool"])},
                     "opensearch": {"endpoint": endpoint},
                 },
-                "verify": {"interval_seconds": 5, "timeout_seconds": 4},
+                "verify": {"interval_seconds": 5, "timeout_seconds": 3},
             }
         )
     )
@@ -53,16 +53,27 @@ def run_verify(
 
 
 def wait_state(dirs: dict[str, Path], key: str, at_least: int, within: float) -> dict[str, Any]:
+    return wait_until(dirs, lambda state: state[key] >= at_least, f"{key} >= {at_least}", within)
+
+
+def wait_until(
+    dirs: dict[str, Path], condition: Callable[[dict[str, Any]], bool], what: str, within: float
+) -> dict[str, Any]:
+    """The verify state file's content once `condition` holds of it."""
     deadline = time.monotonic() + within
     while time.monotonic() < deadline:
         try:
             state: dict[str, Any] = json.loads((dirs["run"] / "verify.json").read_text())
-            if state[key] >= at_least:
+            if condition(state):
                 return state
         except (OSError, ValueError, KeyError):
             pass
         time.sleep(0.1)
-    raise AssertionError(f"{key} did not reach {at_least} within {within} s")
+    raise AssertionError(f"no {what} in the verify state within {within} s")
+
+
+def outcome(expected: str, healthy: bool) -> Callable[[dict[str, Any]], bool]:
+    return lambda state: state["last_outcome"] == expected and state["healthy"] is healthy
 
 
 @pytest.fixture
@@ -107,3 +118,35 @@ def test_a_lost_canary_is_counted_and_unhealthy(
     stopper.append(run_verify(tmp_path, dirs))
     state = wait_state(dirs, "canaries_failed_total", 1, within=10)
     assert state["healthy"] is False and state["canaries_found_total"] == 0
+
+
+def test_health_follows_the_latest_canary_through_the_spool(
+    tmp_path: Path, dirs: dict[str, Path], stopper: list[subprocess.Popen[bytes]]
+) -> None:
+    with VectorStandIn(dirs["ram"], "ids2-logs", spool=dirs["spool"]):
+        stopper.append(run_verify(tmp_path, dirs))
+        wait_until(dirs, outcome("found", healthy=True), "first canary found", within=10)
+    late = wait_until(dirs, outcome("late", healthy=False), "late canary", within=15)
+    assert late["summary"].startswith("the last canary is not in the spool after 3 s")
+    lost = wait_until(dirs, outcome("lost", healthy=False), "lost canary", within=10)
+    assert lost["summary"].startswith("the last canary never reached the spool")
+    with VectorStandIn(dirs["ram"], "ids2-logs", spool=dirs["spool"]):
+        back = wait_until(dirs, outcome("found", healthy=True), "canary found again", within=20)
+    assert back["canaries_found_total"] >= 2
+
+
+def test_health_follows_the_latest_canary_through_opensearch(
+    tmp_path: Path, dirs: dict[str, Path], stopper: list[subprocess.Popen[bytes]]
+) -> None:
+    double = OpenSearchTestDouble().start()
+    try:
+        with VectorStandIn(dirs["ram"], "ids2-logs", opensearch_url=double.url):
+            stopper.append(run_verify(tmp_path, dirs, endpoint=double.url))
+            wait_until(dirs, outcome("found", healthy=True), "first canary found", within=10)
+            double.fail_next_items(1)  # the next canary is refused, never indexed
+            late = wait_until(dirs, outcome("late", healthy=False), "late canary", within=15)
+            assert late["summary"].startswith("the last canary is not in the opensearch")
+            back = wait_until(dirs, outcome("found", healthy=True), "found again", within=20)
+        assert back["canaries_found_total"] >= 2 and back["canaries_failed_total"] >= 1
+    finally:
+        double.stop()

@@ -1,0 +1,92 @@
+"""The verify controller's health follows its most recent canary: found, late, or lost.
+
+The sink is the real spool sink on files in a temporary directory; the test plays Vector
+by copying the canary file into today's spool file, and drives the controller's clock.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from ids2.canary import canary_path
+from ids2.canary_sinks import SpoolSink
+from ids2.config.load import validate_document
+from ids2.config.machine import Machine
+from ids2.controllers.verify import VerifyController
+from ids2.state import StateStore
+
+MACHINE = Machine(4, 8192, frozenset({"eth0"}))
+PREFIX = "ids2-logs"
+
+
+class Sensor:
+    """A verify controller on a temporary RAM disk and spool, with a clock the test moves."""
+
+    def __init__(self, root: Path) -> None:
+        self.ramdisk, self.spool, self.run = root / "ram", root / "spool", root / "run"
+        for directory in (self.ramdisk, self.spool):
+            directory.mkdir()
+        document = {
+            "ramdisk": {"mount_point": str(self.ramdisk)},
+            "shipping": {"spool": {"directory": str(self.spool)}},
+            "verify": {"interval_seconds": 60, "timeout_seconds": 30},
+        }
+        config = validate_document(document, "test", MACHINE)
+        self.now = 1_000_000.0
+        sink = SpoolSink(self.spool, PREFIX)
+        self.controller = VerifyController(config, StateStore(self.run), sink, lambda: self.now)
+
+    def step_at(self, now: float) -> dict[str, Any]:
+        self.now = now
+        self.controller.step()
+        state = StateStore(self.run).read("verify")
+        assert state is not None
+        return state.data
+
+    def forward(self) -> None:
+        """Play Vector: everything written to the canary file reaches today's spool file."""
+        day = time.strftime("%Y.%m.%d", time.gmtime())
+        (self.spool / f"{PREFIX}-{day}.ndjson").write_bytes(canary_path(self.ramdisk).read_bytes())
+
+
+def test_health_follows_the_most_recent_canary(tmp_path: Path) -> None:
+    sensor = Sensor(tmp_path)
+    start = sensor.now
+    assert sensor.step_at(start)["healthy"] is True, "no verdict before the first canary"
+    sensor.forward()
+    found = sensor.step_at(start + 1)
+    assert (found["healthy"], found["last_outcome"], found["last_latency_seconds"]) == (
+        True,
+        "found",
+        1.0,
+    )
+
+    sensor.step_at(start + 60)  # the second canary goes out and is never forwarded
+    waiting = sensor.step_at(start + 80)
+    assert waiting["healthy"] is True, "within its timeout, health follows the canary before"
+    late = sensor.step_at(start + 91)
+    assert (late["healthy"], late["last_outcome"]) == (False, "late")
+    assert late["summary"].startswith("the last canary is not in the spool after 30 s")
+
+    sensor.forward()  # it arrives after its timeout: still late, with its latency
+    arrived = sensor.step_at(start + 95)
+    assert (arrived["healthy"], arrived["last_latency_seconds"]) == (False, 35.0)
+    assert arrived["summary"].startswith("the last canary took 35.0 s to reach the spool")
+
+    sensor.step_at(start + 120)
+    sensor.forward()
+    back = sensor.step_at(start + 121)
+    assert (back["healthy"], back["last_outcome"], back["canaries_found_total"]) == (
+        True,
+        "found",
+        2,
+    )
+
+    sensor.step_at(start + 180)  # never forwarded: late, then lost when the next goes out
+    assert sensor.step_at(start + 211)["last_outcome"] == "late"
+    lost = sensor.step_at(start + 240)
+    assert (lost["healthy"], lost["last_outcome"], lost["pending"]) == (False, "lost", 1)
+    assert lost["summary"].startswith("the last canary never reached the spool")
+    assert (lost["canaries_sent_total"], lost["canaries_failed_total"]) == (5, 2)
