@@ -84,6 +84,11 @@ class HealthPump:
         response = self._api.get(url)
         if response.status_code in (404, 409) or "state improper" in response.text:
             return None  # gone, or stopped since it was listed
+        if "unable to find event" in response.text:
+            # podman 4.3 reads the check's exit code back from its events file and, under
+            # load, sometimes looks before the "exec died" event is written: the check ran,
+            # its result is unknown. Run it again on the next tick.
+            return None
         if not response.ok:
             raise docker.errors.APIError(
                 f"health check of {container[:12]}: {response.status_code} {response.text.strip()}"
