@@ -75,12 +75,12 @@ def _redis(args: argparse.Namespace) -> int:
     from ids2.adapters.redis_resp import RedisConnection
     from ids2.bulk_index import BulkIndexer
     from ids2.opensearch_setup import explain
-    from ids2.redis_fallback import drain, spill_depth
+    from ids2.redis_fallback import HOST_URL, drain, spill_depth
 
     config = load_config(config_path(args.config))
     shipping = config["shipping"]
     key = shipping["redis"]["key"]
-    with RedisConnection(args.url) as redis:
+    with RedisConnection(args.url or HOST_URL) as redis:
         if not args.drain:
             print(f"{spill_depth(redis, key)} event(s) spilled in {key}")
             return 0
@@ -101,9 +101,11 @@ def add_parser(
     commands: argparse._SubParsersAction[argparse.ArgumentParser],
     config_option: argparse.ArgumentParser,
 ) -> None:
-    """Register `ids2 spool prune|backfill|redis`."""
-    from ids2.redis_fallback import HOST_URL
+    """Register `ids2 spool prune|backfill|redis`.
 
+    Imports nothing heavy: every `ids2` command, the controllers' `ids2 run` too, builds
+    this parser.
+    """
     spool = commands.add_parser(
         "spool", parents=[config_option], help="the local spool and the Redis spill list"
     )
@@ -127,5 +129,7 @@ def add_parser(
         help="how many events wait in Redis; --drain indexes them when Vector cannot",
     )
     redis.add_argument("--drain", action="store_true", help="index the spill list into OpenSearch")
-    redis.add_argument("--url", default=HOST_URL, help=f"Redis as the host sees it ({HOST_URL})")
+    redis.add_argument(
+        "--url", help="Redis as the host sees it (default: the stack's, published on loopback)"
+    )
     redis.set_defaults(handler=_redis)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,14 +49,16 @@ class StateStore:
         """Replace `name`'s state with `data` plus the time and the writer's pid."""
         self.directory.mkdir(parents=True, exist_ok=True)
         document = {"updated_at": time.time(), "pid": os.getpid(), **data}
-        handle, temp_path = tempfile.mkstemp(prefix=f".{name}.", dir=self.directory)
+        # One writer per name and process, so the pid makes the temp name unique; tempfile
+        # would cost every controller a megabyte of imports (random, shutil, hashlib).
+        temp_path = self.directory / f".{name}.{os.getpid()}.tmp"
         try:
-            with os.fdopen(handle, "w", encoding="utf-8") as temp_file:
+            with temp_path.open("w", encoding="utf-8") as temp_file:
                 json.dump(document, temp_file, separators=(",", ":"), default=str)
-            os.chmod(temp_path, 0o644)
-            os.replace(temp_path, self.path(name))
+            temp_path.chmod(0o644)
+            temp_path.replace(self.path(name))
         except BaseException:
-            Path(temp_path).unlink(missing_ok=True)
+            temp_path.unlink(missing_ok=True)
             raise
 
     def read(self, name: str) -> State | None:

@@ -16,7 +16,6 @@ from ids2.config.load import Config
 from ids2.controllers.base import Controller
 from ids2.pace import pace_factor
 from ids2.probes.backoff import backoff_delay
-from ids2.probes.round import probe_round
 from ids2.state import StateStore
 
 log = logging.getLogger(__name__)
@@ -39,6 +38,9 @@ class ConnectivityController(Controller):
         endpoint = self.config["shipping"]["opensearch"]["endpoint"]
         if not endpoint:
             return self._spool_only()
+        # Imported only with an endpoint: ssl alone costs a spool-only sensor ~4 MB of RSS.
+        from ids2.probes.round import probe_round
+
         checks = probe_round(self.config)
         failed = [name for name, result in checks.items() if not result.ok]
         settings = self.config["connectivity"]
