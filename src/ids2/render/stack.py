@@ -11,7 +11,6 @@ changed rendered file, so the deploy restarts Vector for it and the history reco
 from __future__ import annotations
 
 import re
-import ssl
 from pathlib import Path
 
 import ids2
@@ -86,6 +85,8 @@ def check_ca_bundle(path: Path) -> str:
     placeholder rendered when none is configured)."""
     if path.read_text(encoding="utf-8", errors="replace") == CA_PLACEHOLDER:
         return "placeholder: no CA bundle configured"
+    import ssl  # here, not above: the resource controller imports stack_dir from this module
+
     try:
         context = ssl.create_default_context(cafile=str(path))
     except ssl.SSLError as error:
