@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 from typing import Any, Protocol
 
 from ids2.probes.aside import Aside
+
+CHUNK_BYTES = 1 << 20
 
 
 class CanarySink(Protocol):
@@ -48,14 +51,19 @@ class OpenSearchSink:
 
 
 class SpoolSink:
-    """Reads only the new bytes of today's and yesterday's spool files."""
+    """Reads only what was appended to today's and yesterday's spool files since the last look.
+
+    Spool files grow to gigabytes: what they hold when the sink starts cannot contain a
+    canary sent later, so it is skipped, and new bytes are read a chunk at a time, so a
+    look never holds more than CHUNK_BYTES however far Vector got ahead.
+    """
 
     name = "spool"
 
     def __init__(self, directory: Path, index_prefix: str) -> None:
         self.directory = directory
         self.index_prefix = index_prefix
-        self.offsets: dict[Path, int] = {}
+        self.offsets: dict[Path, int] = {path: _size(path) for path in self._files()}
         self.seen: set[str] = set()
 
     def _files(self) -> list[Path]:
@@ -64,19 +72,37 @@ class SpoolSink:
         return [self.directory / f"{self.index_prefix}-{day}.ndjson" for day in sorted(days)]
 
     def arrived(self, canary_ids: set[str]) -> set[str]:
+        wanted = {canary_id: canary_id.encode() for canary_id in canary_ids}
         for path in self._files():
-            try:
-                with path.open("rb") as handle:
-                    start = self.offsets.get(path, 0)
-                    if start > path.stat().st_size:  # pruned and recreated
-                        start = 0
-                    handle.seek(start)
-                    data = handle.read()
-            except OSError:
-                continue
-            complete = data[: data.rfind(b"\n") + 1]
-            self.offsets[path] = start + len(complete)
-            self.seen.update(c for c in canary_ids if c.encode() in complete)
+            self._scan(path, wanted)
         found = self.seen & canary_ids
         self.seen -= found
         return found
+
+    def _scan(self, path: Path, wanted: dict[str, bytes]) -> None:
+        """Note the wanted ids in the complete lines appended to `path` since the last look."""
+        try:
+            handle = path.open("rb")
+        except OSError:
+            return
+        with handle:
+            offset = self.offsets.get(path, 0)
+            if offset > os.fstat(handle.fileno()).st_size:  # pruned and started again
+                offset = 0
+            handle.seek(offset)
+            while chunk := handle.read(CHUNK_BYTES):
+                complete = chunk[: chunk.rfind(b"\n") + 1]
+                if not complete and len(chunk) < CHUNK_BYTES:
+                    break  # a line still being written: read whole at the next look
+                complete = complete or chunk  # a line longer than a chunk is no canary
+                self.seen.update(i for i, encoded in wanted.items() if encoded in complete)
+                offset += len(complete)
+                handle.seek(offset)
+            self.offsets[path] = offset
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
