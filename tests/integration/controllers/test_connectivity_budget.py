@@ -37,7 +37,9 @@ def blackholed_config(endpoint: str) -> Config:
     ("scheme", "stuck_check", "reason"),
     [
         ("https", "tls", "TLS handshake with localhost"),
-        ("http", "opensearch", "OpenSearch probe took longer than"),
+        # The probe's client timeout is cut to what the round has left, so either that
+        # timeout or the round's deadline ends it first: both within the budget.
+        ("http", "opensearch", "OpenSearch probe"),
     ],
 )
 def test_a_blackholed_endpoint_fails_within_the_budget(
