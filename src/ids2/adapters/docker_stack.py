@@ -132,8 +132,25 @@ class StackManager:
         self._compose("up", "-d", "--remove-orphans")
 
     def down(self) -> None:
-        """Stop and remove the containers; named volumes (Redis data, TSDB) stay."""
-        self._compose("down", "--remove-orphans", timeout=300)
+        """Stop and remove the containers; named volumes (Redis data, TSDB) stay.
+
+        A service in a crash loop can be started again by its restart policy between
+        compose's stop and its remove, and then its network cannot go: such leftovers are
+        removed by force through the API and compose is asked once more.
+        """
+        try:
+            self._compose("down", "--remove-orphans", timeout=300)
+        except StackError:
+            import docker
+
+            for container in self._containers().values():
+                try:
+                    container.remove(force=True)
+                except docker.errors.NotFound:
+                    pass  # removed meanwhile
+                except docker.errors.DockerException as error:
+                    raise StackError(f"cannot remove {container.name}: {error}") from None
+            self._compose("down", "--remove-orphans", timeout=300)
 
     def _containers(self) -> dict[str, Any]:
         import docker
