@@ -60,7 +60,7 @@ def boot(
     initrd = sorted(root.glob("boot/initrd.img-*"))[-1]
     command = [
         "timeout",
-        "900",
+        "1200",
         "qemu-system-x86_64",
         "-accel",
         "tcg",
