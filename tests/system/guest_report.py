@@ -13,6 +13,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 CONTROLLERS = ["resource", "connectivity", "metrics", "verify"]
+CONTROLLER_UNITS = [f"ids2-{name}.service" for name in CONTROLLERS]
+SURICATA = "suricata.service"
+# The package at a higher version, which the test put next to this script.
+UPGRADE_DEB = Path(__file__).with_name("ids2-upgrade.deb")
+OPERATOR_EDIT = "# the operator's edit, which upgrades keep\n"
 
 
 def report(key, value):
@@ -60,6 +65,11 @@ def all_controllers_active():
     return all(active(f"ids2-{name}.service") for name in CONTROLLERS)
 
 
+def ready_since_kernel_start(unit, event="ActiveEnterTimestampMonotonic"):
+    """When `unit` became active (READY for Type=notify), in seconds since kernel start."""
+    return int(sh("systemctl", "show", "-p", event, "--value", unit) or 0) / 1e6
+
+
 class Quiet(BaseHTTPRequestHandler):
     def do_GET(self):
         self.send_response(200)
@@ -79,13 +89,79 @@ def alert_seen(sid):
     return False
 
 
+def deploy_phase(title):
+    """The deploy's result line for one phase (it runs at boot and after the target start)."""
+    lines = sh("journalctl", "-u", "ids2-deploy.service", "--no-pager", "-o", "cat")
+    found = [line for line in lines.splitlines() if line.startswith(title + ":")]
+    return found[-1][len(title) + 1 :].strip().split(" (")[0] if found else "not run"
+
+
+def apt_get(*arguments):
+    """apt-get as an operator runs it; its output goes to the console for failures."""
+    result = subprocess.run(
+        ["apt-get", "-y", "-q", *arguments],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+    )
+    for line in (result.stdout + result.stderr).splitlines():
+        print(f"IDS2J apt-get {arguments[0]}: {line}", flush=True)
+    return result.returncode
+
+
+def ids2_units_active():
+    """Units of ours (and the Suricata we drive) that are still active or mounted."""
+    units = sh("systemctl", "list-units", "--all", "--plain", "--no-legend", "--state=active")
+    names = [line.split()[0] for line in units.splitlines() if line.strip()]
+    return [n for n in names if n.startswith("ids2") or n in (SURICATA, "mnt-ram_logs.mount")]
+
+
+def leftovers():
+    """What a purge must leave nothing of: config, state, spool, runtime dir, user, group."""
+    paths = ["/etc/ids2", "/var/lib/ids2", "/run/ids2", "/etc/systemd/system/mnt-ram_logs.mount.d"]
+    found = [path for path in paths if os.path.exists(path)]
+    found += glob.glob("/etc/systemd/system/**/ids2*", recursive=True)
+    found += [f"{db}:ids2" for db in ("passwd", "group") if sh("getent", db, "ids2")]
+    return found
+
+
+def package_lifecycle():
+    """Upgrade, remove and purge with apt, as an operator would."""
+    # The deploy that ids2.target started again may still be running: let it finish first.
+    wait(lambda: sh("systemctl", "is-active", "ids2-deploy.service") != "activating", 300)
+    config = Path("/etc/ids2/config.yaml")
+    edited = config.read_text() + OPERATOR_EDIT
+    config.write_text(edited)
+    before = {unit: main_pid(unit) for unit in [*CONTROLLER_UNITS, SURICATA]}
+    report("upgrade_exit", apt_get("install", str(UPGRADE_DEB)))
+    report("upgrade_version", sh("dpkg-query", "-W", "-f", "${Version}", "ids2"))
+    report("upgrade_config_kept", config.read_text() == edited)
+    restarted = wait(
+        lambda: all(main_pid(u) not in ("0", before[u]) and active(u) for u in CONTROLLER_UNITS),
+        120,
+    )
+    report("upgrade_controllers_restarted", restarted)
+    report("upgrade_suricata_kept_running", main_pid(SURICATA) == before[SURICATA])
+
+    report("remove_exit", apt_get("remove", "ids2"))
+    report("remove_still_active", " ".join(ids2_units_active()) or "none")
+    unit_files = sh("systemctl", "list-unit-files", "--no-legend", "ids2*", "mnt-ram_logs*")
+    report("remove_unit_files", unit_files.replace("\n", " | ") or "none")
+    report("remove_config_kept", config.read_text() == edited)
+
+    report("purge_exit", apt_get("purge", "ids2"))
+    report("purge_leftovers", " ".join(leftovers()) or "none")
+
+
 def main():
     report("begin", f"{uptime():.1f}")
     wait(all_controllers_active, 300)
-    report("controllers_ready_uptime", f"{uptime():.1f}")
     # Suricata compiles its rules at start, which takes a while under emulation.
     wait(lambda: active("suricata.service"), 300)
-    report("suricata_ready_uptime", f"{uptime():.1f}")
+    ready = {unit: ready_since_kernel_start(unit) for unit in [*CONTROLLER_UNITS, SURICATA]}
+    report("controllers_ready_uptime", f"{max(ready[unit] for unit in CONTROLLER_UNITS):.1f}")
+    report("suricata_ready_uptime", f"{ready[SURICATA]:.1f}")
     for unit in [
         *(f"ids2-{n}.service" for n in CONTROLLERS),
         "suricata.service",
@@ -190,12 +266,28 @@ def main():
     )
     report("watchdog_restart_seconds", f"{time.monotonic() - stopped_at:.1f}" if back else "never")
 
-    # systemctl start ids2.target to every controller READY.
-    sh("systemctl", "stop", *(f"ids2-{n}.service" for n in CONTROLLERS))
+    # systemctl start ids2.target to every controller READY (the deploy runs on, unwaited).
+    sh("systemctl", "stop", "ids2.target")
+    report("target_stopped_all", not any(active(unit) for unit in [*CONTROLLER_UNITS, SURICATA]))
     started = time.monotonic()
-    sh("systemctl", "start", "ids2.target")
-    wait(all_controllers_active, 60)
+    sh("systemctl", "start", "--no-block", "ids2.target")
+    wait(all_controllers_active, 120)
     report("target_start_to_ready_seconds", f"{time.monotonic() - started:.1f}")
+    wait(lambda: active(SURICATA), 300)
+    report("target_start_to_suricata_seconds", f"{time.monotonic() - started:.1f}")
+    # Per unit, from systemd's own timestamps (the same monotonic clock): the verify
+    # controller is ordered after the deploy, so its READY waits for the deploy's end.
+    since_start = {
+        unit.split(".")[0]: ready_since_kernel_start(unit) - started
+        for unit in [*CONTROLLER_UNITS, SURICATA]
+    }
+    deploy_end = ready_since_kernel_start("ids2-deploy.service", "ExecMainExitTimestampMonotonic")
+    since_start["deploy-ended"] = deploy_end - started
+    report(
+        "target_start_to_ready_by_unit",
+        " ".join(f"{name}={seconds:.1f}" for name, seconds in since_start.items()),
+    )
+    report("deploy_render", deploy_phase("B render and validate configs"))
     report("status_json_healthy", json.loads(sh("ids2", "status", "--json") or "{}").get("healthy"))
     report(
         "failed_units",
@@ -213,6 +305,7 @@ def main():
         )
         or "clean",
     )
+    package_lifecycle()
     report("done", "yes")
     subprocess.run(["systemctl", "--no-block", "poweroff"], check=False)
 

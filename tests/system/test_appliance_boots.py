@@ -8,6 +8,7 @@ from the serial console.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -46,6 +47,15 @@ StandardError=journal+console
 WantedBy=multi-user.target
 """
 
+GUEST_NETWORK = """\
+[Match]
+Name=eth0
+
+[Network]
+Address=10.0.2.15/24
+Gateway=10.0.2.2
+"""
+
 
 def build_deb() -> Path:
     subprocess.run(
@@ -54,16 +64,47 @@ def build_deb() -> Path:
     return sorted((ROOT_DIR / "dist").glob("ids2_*_amd64.deb"))[-1]
 
 
-def prepare(root: Path) -> None:
+def upgrade_of(deb: Path, directory: Path) -> Path:
+    """The same package at a higher version (repacked, not rebuilt: seconds, not minutes),
+    for the guest's apt upgrade."""
+    tree = directory / "upgrade"
+    subprocess.run(["dpkg-deb", "-R", str(deb), str(tree)], check=True)
+    control = tree / "DEBIAN/control"
+    text = control.read_text()
+    version = re.search(r"^Version: (\S+)$", text, re.MULTILINE)
+    assert version is not None, f"{deb} has no Version"
+    control.write_text(text.replace(version.group(0), f"Version: {version.group(1)}+upgrade1"))
+    upgrade = directory / "ids2-upgrade.deb"
+    subprocess.run(
+        ["dpkg-deb", "--root-owner-group", "-b", str(tree), str(upgrade)],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    return upgrade
+
+
+def prepare(root: Path, upgrade: Path) -> None:
+    # The sensor's NIC gets QEMU user networking's guest address, as an operator's network
+    # config would give it one: Suricata captures on it, the forwarded port reaches it.
+    (root / "etc/systemd/network").mkdir(parents=True, exist_ok=True)
+    (root / "etc/systemd/network/20-eth0.network").write_text(GUEST_NETWORK)
+    subprocess.run(
+        ["systemctl", f"--root={root}", "enable", "systemd-networkd.service"],
+        check=True,
+        capture_output=True,
+    )
     rules = root / "var/lib/suricata/rules"
     rules.mkdir(parents=True, exist_ok=True)
     (rules / "suricata.rules").write_text(TEST_RULE)
     (root / "usr/local/lib/ids2-test").mkdir(parents=True)
     shutil.copy(HERE / "guest_report.py", root / "usr/local/lib/ids2-test/guest_report.py")
-    (root / "etc/systemd/system/ids2-test-report.service").write_text(REPORT_UNIT)
+    shutil.copy(upgrade, root / "usr/local/lib/ids2-test/ids2-upgrade.deb")
+    # Not named ids2*: the guest checks that nothing of that name outlives a purge.
+    unit = root / "etc/systemd/system/system-test-report.service"
+    unit.write_text(REPORT_UNIT)
     wants = root / "etc/systemd/system/multi-user.target.wants"
     wants.mkdir(parents=True, exist_ok=True)
-    (wants / "ids2-test-report.service").symlink_to("/etc/systemd/system/ids2-test-report.service")
+    (wants / unit.name).symlink_to(f"/{unit.relative_to(root)}")
 
 
 @pytest.fixture(scope="module")
@@ -74,12 +115,12 @@ def guest(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     deb = build_deb()
     root = base_rootfs(tmp_path / "root")
     install_debs(root, [deb])
-    prepare(root)
+    prepare(root, upgrade_of(deb, tmp_path))
     disk = tmp_path / "disk.raw"
     make_disk(root, disk)
     print(f"rootfs with {deb.name} ready in {time.monotonic() - started:.0f} s")
     port = free_port()
-    vm = boot(root, disk, tmp_path / "serial.log", port)
+    vm = boot(root, disk, tmp_path / "serial.log", port, isolated=True)
     try:
         booted = time.monotonic()
         vm.wait_for("send_traffic", 900)
@@ -88,7 +129,7 @@ def guest(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
                 urllib.request.urlopen(f"http://127.0.0.1:{port}/ids2-system-test", timeout=20)
             except OSError:
                 time.sleep(2)
-        vm.wait_for("done", 900)
+        vm.wait_for("done", 1100)
         print(f"guest report after {time.monotonic() - booted:.0f} s of boot:")
         for key, value in vm.values.items():
             print(f"  {key} = {value}")
@@ -115,19 +156,41 @@ def test_the_appliance_boots_and_survives_faults(guest: dict[str, str]) -> None:
     assert guest["suricata_memoryhigh"] == str(384 * 1024 * 1024)
     assert guest["watchdog_restart_seconds"] != "never"
     assert guest["verify_units"] == "clean"
+    # The deploy renders and validates inside its sandbox (the stack's images cannot be
+    # pulled by an isolated guest, so phase C fails and is not asserted).
+    assert guest["deploy_render"] == "ok"
+    assert guest["target_stopped_all"] == "True"
+    # Goal on real hardware: ids2.target to READY within 5 s. Under TCG these are reported.
     print(
-        f"kernel start to all controllers READY: {guest['controllers_ready_uptime']} s; "
-        f"systemctl start ids2.target to READY: {guest['target_start_to_ready_seconds']} s"
+        f"kernel start to all controllers READY: {guest['controllers_ready_uptime']} s, "
+        f"to Suricata running: {guest['suricata_ready_uptime']} s; "
+        f"systemctl start ids2.target to all controllers READY: "
+        f"{guest['target_start_to_ready_seconds']} s, "
+        f"to Suricata running: {guest['target_start_to_suricata_seconds']} s "
+        f"({guest['target_start_to_ready_by_unit']})"
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Debian's Suricata 7.0.10 dies with SIGILL at start inside QEMU TCG (default and "
-    "max CPU models) although suricata -T passes under qemu-user -cpu max; capture on real "
-    "hardware and in a network namespace is covered by the capture suite",
-)
 def test_suricata_captures_on_the_guest_nic(guest: dict[str, str]) -> None:
     assert guest["state_suricata_service"] == "active"
     assert guest["suricata_config"] == "rendered"
     assert guest["alert"] == "yes"
+
+
+def test_apt_upgrade_keeps_the_edited_config_and_restarts_the_controllers(
+    guest: dict[str, str],
+) -> None:
+    assert guest["upgrade_exit"] == "0"
+    assert guest["upgrade_version"].endswith("+upgrade1")
+    assert guest["upgrade_config_kept"] == "True"
+    assert guest["upgrade_controllers_restarted"] == "True"
+    assert guest["upgrade_suricata_kept_running"] == "True"
+
+
+def test_apt_remove_stops_everything_and_purge_leaves_nothing(guest: dict[str, str]) -> None:
+    assert guest["remove_exit"] == "0"
+    assert guest["remove_still_active"] == "none"
+    assert guest["remove_unit_files"] == "none"
+    assert guest["remove_config_kept"] == "True"
+    assert guest["purge_exit"] == "0"
+    assert guest["purge_leftovers"] == "none"

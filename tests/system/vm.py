@@ -60,10 +60,16 @@ def boot(
     initrd = sorted(root.glob("boot/initrd.img-*"))[-1]
     command = [
         "timeout",
-        "900",
+        "1200",
         "qemu-system-x86_64",
         "-accel",
         "tcg",
+        # Debian's DPDK (linked by its Suricata) is built for SSE4.2 and runs SSE4.1 code
+        # (pinsrq) in a library constructor: QEMU's default qemu64 model lacks it, and
+        # Suricata dies with SIGILL before main(). Nehalem is the oldest model that has
+        # SSE4.2 and that TCG emulates completely (no "TCG doesn't support" warnings).
+        "-cpu",
+        "Nehalem",
         "-m",
         "2048",
         "-smp",
