@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -278,6 +279,20 @@ def render_text(config: Config, facts: SuricataFacts) -> str:
     )
 
 
+def outputs_moved_to(text: str, directory: str) -> str:
+    """The config with every output file in `directory`, for `suricata -T`.
+
+    -T opens the output files: tested in place, each check would leave an empty EVE file
+    on the RAM disk, where Vector and the high-water guard would take it for real output.
+    """
+    document = yaml.safe_load(text)
+    for output in document.get("outputs") or []:
+        for settings in output.values():
+            if isinstance(settings, dict) and "filename" in settings:
+                settings["filename"] = f"{directory}/{Path(settings['filename']).name}"
+    return "%YAML 1.1\n---\n" + yaml.safe_dump(document, sort_keys=False)
+
+
 def check_with_suricata(path: Path, rules_dir: Path = Path(RULES_DIR)) -> str:
     """`suricata -T -c FILE`: the config, with the installed ruleset when there is one.
 
@@ -289,8 +304,11 @@ def check_with_suricata(path: Path, rules_dir: Path = Path(RULES_DIR)) -> str:
         return missing
     ruleset = rules_dir / "suricata.rules"
     rules = str(ruleset) if ruleset.exists() else "/dev/null"
-    command = ["suricata", "-T", "-c", str(path), "-l", "/tmp", "-S", rules]
-    result = subprocess.run(command, capture_output=True, text=True, check=False, timeout=300)
+    with tempfile.TemporaryDirectory(prefix="ids2-suricata-test-") as scratch:
+        tested = Path(scratch) / "suricata.yaml"
+        tested.write_text(outputs_moved_to(path.read_text(encoding="utf-8"), scratch))
+        command = ["suricata", "-T", "-c", str(tested), "-l", scratch, "-S", rules]
+        result = subprocess.run(command, capture_output=True, text=True, check=False, timeout=300)
     if result.returncode != 0:
         output = (result.stdout + result.stderr).splitlines()
         lines = [line for line in output if line.startswith("E:") or "rror" in line]

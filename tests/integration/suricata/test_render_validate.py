@@ -70,3 +70,14 @@ def test_the_installed_ruleset_is_tested_with_the_config(tmp_path: Path) -> None
     (rules / "suricata.rules").write_text("alert tcp any any -> any any (msg:broken\n")
     with pytest.raises(ValidationError, match="suricata -T refused it"):
         check_with_suricata(path, rules)
+
+
+def test_testing_a_config_leaves_no_file_on_the_ram_disk(tmp_path: Path) -> None:
+    """-T opens the outputs; checked in place it left an empty EVE file per check."""
+    ramdisk = tmp_path / "ram"
+    ramdisk.mkdir()
+    config = validate_document({"ramdisk": {"mount_point": str(ramdisk)}}, "test", PI5)
+    path = tmp_path / "suricata.yaml"
+    path.write_text(render_text(config, SuricataFacts(4, False)))
+    assert check_with_suricata(path, tmp_path / "rules").startswith("suricata -T: ok")
+    assert list(ramdisk.iterdir()) == []
