@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from ids2.config.load import Config, config_path, load_config
+from ids2.errors import Ids2Error
+
+if TYPE_CHECKING:
+    from ids2.deploy.runner import DeployReport, PhaseResult
+    from ids2.state import StateStore
 
 
 def _deploy(args: argparse.Namespace) -> int:
@@ -18,7 +24,19 @@ def _deploy(args: argparse.Namespace) -> int:
     report = run_phases(deploy_phases(context), only=args.phase, notifier=notifier)
     notifier.status("deploy done" if report.ok else "deploy failed")
     failed = next((r for r in report.results if not r.ok), None)
-    StateStore(runtime_dir()).write(
+    store = StateStore(runtime_dir())
+    try:
+        _record(store, report, failed)
+    except OSError as error:
+        raise Ids2Error(
+            f"the deploy ran (see above) but `ids2 status` cannot be told: {error}"
+        ) from None
+    return 0 if report.ok else 4
+
+
+def _record(store: StateStore, report: DeployReport, failed: PhaseResult | None) -> None:
+    """The outcome in the deploy state file, for `ids2 status`."""
+    store.write(
         "deploy",
         {
             "ok": report.ok,
@@ -31,7 +49,6 @@ def _deploy(args: argparse.Namespace) -> int:
             },
         },
     )
-    return 0 if report.ok else 4
 
 
 def _rollback(args: argparse.Namespace) -> int:

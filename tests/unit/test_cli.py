@@ -133,3 +133,22 @@ def test_a_refused_config_reaches_ids2_status(
 
 def refuses(_path: Path) -> str:
     raise ValidationError("suricata -T says no")
+
+
+def test_a_deploy_whose_outcome_cannot_be_recorded_says_so_without_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("")
+    monkeypatch.setenv("IDS2_RUNTIME_DIR", str(blocker / "run"))
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        f"paths:\n  rendered_dir: {tmp_path / 'rendered'}\n"
+        f"shipping:\n  secrets_file: {tmp_path / 'secrets.yaml'}\n"
+    )
+    monkeypatch.setattr("ids2.deploy.phases.render_all", lambda _config: [])
+    assert main(["deploy", "--phase", "B", "--config", str(config)]) == 1
+    error = capsys.readouterr().err
+    assert error.startswith("ids2: the deploy ran (see above) but `ids2 status` cannot be told:")
+    assert "not-a-directory" in error
+    assert "Traceback" not in error

@@ -57,13 +57,14 @@ def run_phases(
     phases: Sequence[Phase],
     only: str | None = None,
     notifier: Notifier | None = None,
-    out: TextIO = sys.stdout,
+    out: TextIO | None = None,
 ) -> DeployReport:
     """Run `phases` (or the one lettered `only`); stop at the first that fails."""
     selected = [phase for phase in phases if only is None or phase.letter == only.upper()]
     if not selected:
         letters = ", ".join(phase.letter for phase in phases)
         raise DeployError(f"no deploy phase {only!r}; phases are {letters}")
+    out = sys.stdout if out is None else out  # looked up now: tests and callers swap it
     report = DeployReport()
     for phase in selected:
         if notifier is not None:
