@@ -16,9 +16,10 @@ from tests.system.rootfs import base_rootfs, cache_dir, cached_tree, in_chroot
 
 BINFMT_ENTRY = Path("/proc/sys/fs/binfmt_misc/qemu-aarch64")
 BUILD_TOOLS = "build-essential, fakeroot"
-# Where the host's CA bundle goes in the chroot: pip inside it fails certificate checks with
-# the chroot's own bundle on these machines, so PIP_CERT points pip at the host's.
-HOST_CA = "/usr/local/share/ids2-test/host-ca.crt"
+# The host's CA bundle replaces the chroot's: where HTTPS goes through a proxy with its own
+# CA, pip in the chroot fails certificate checks otherwise. Both variables point pip at it:
+# requests lets REQUESTS_CA_BUNDLE (often inherited from the host) override PIP_CERT.
+CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
 
 
 def emulation_ready() -> bool:
@@ -75,11 +76,12 @@ def build_deb(root: Path, source: Path, output: Path) -> Path:
         check=True,
     ).stdout
     subprocess.run(["tar", "-C", str(tree), "-xf", "-"], input=archive, check=True)
-    ca = root / HOST_CA.lstrip("/")
-    ca.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copy("/etc/ssl/certs/ca-certificates.crt", ca)
+    shutil.copy(CA_BUNDLE, root / CA_BUNDLE.lstrip("/"))
     in_chroot(
-        root, f"cd /build/ids2\nPIP_CERT={HOST_CA} dpkg-buildpackage -us -uc -b", timeout=3600
+        root,
+        f"export PIP_CERT={CA_BUNDLE} REQUESTS_CA_BUNDLE={CA_BUNDLE}\n"
+        "cd /build/ids2\ndpkg-buildpackage -us -uc -b",
+        timeout=3600,
     )
     deb = sorted((root / "build").glob("ids2_*_arm64.deb"))[-1]
     output.mkdir(parents=True, exist_ok=True)
