@@ -11,13 +11,14 @@ import contextlib
 import hashlib
 import os
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 MIRROR = "http://deb.debian.org/debian"
 BASE_PACKAGES = "systemd-sysv,udev,dbus,e2fsprogs,ca-certificates,iproute2,python3,curl"
 INITRAMFS_MODULES = "virtio_pci\nvirtio_mmio\nvirtio_blk\nvirtio_net\next4\n"
 RECIPE_VERSION = "1"
+KERNELS = {"amd64": "linux-image-amd64", "arm64": "linux-image-arm64"}
 
 
 def cache_dir() -> Path:
@@ -62,15 +63,29 @@ def in_chroot(root: Path, script: str, timeout: float = 1800) -> None:
         )
 
 
-def _build_base(root: Path) -> None:
+def host_arch() -> str:
+    """This machine's Debian architecture name."""
+    return subprocess.run(
+        ["dpkg", "--print-architecture"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
+def _build_base(root: Path, arch: str) -> None:
+    # A foreign root is unpacked here and configured inside the chroot by its own (emulated)
+    # tools: this needs binfmt_misc with qemu-user-static's F-flagged entry for the arch.
+    foreign = arch != host_arch()
     run(
         "debootstrap",
         "--variant=minbase",
+        f"--arch={arch}",
         f"--include={BASE_PACKAGES}",
+        *(["--foreign"] if foreign else []),
         "bookworm",
         str(root),
         MIRROR,
     )
+    if foreign:
+        run("chroot", str(root), "/debootstrap/debootstrap", "--second-stage", timeout=3600)
     (root / "etc/apt/sources.list").write_text(
         f"deb {MIRROR} bookworm main\ndeb {MIRROR} bookworm-updates main\n"
         f"deb {MIRROR} bookworm-backports main\n"
@@ -83,23 +98,33 @@ def _build_base(root: Path) -> None:
     (root / "etc/initramfs-tools/modules").write_text(INITRAMFS_MODULES)
     (root / "etc/fstab").write_text("/dev/vda / ext4 rw,errors=remount-ro 0 1\n")
     (root / "etc/hostname").write_text("ids2-test\n")
+    # initramfs-tools first and on its own: installed together with the kernel, its trigger
+    # builds the initramfs a second time (minutes under arm64 emulation).
     in_chroot(
         root,
         "apt-get update -q\n"
-        "apt-get install -y -q --no-install-recommends linux-image-amd64\n"
+        "apt-get install -y -q --no-install-recommends initramfs-tools\n"
+        f"apt-get install -y -q --no-install-recommends {KERNELS[arch]}\n"
         "apt-get clean",
+        timeout=3600,
     )
 
 
-def base_rootfs(root: Path) -> Path:
-    """A fresh copy of the cached base at `root` (built on the first call)."""
+def base_rootfs(root: Path, arch: str = "amd64") -> Path:
+    """A fresh copy of the cached base for `arch` at `root` (built on the first call)."""
     key = hashlib.sha256(f"{RECIPE_VERSION}:{BASE_PACKAGES}:{INITRAMFS_MODULES}".encode())
-    tarball = cache_dir() / f"bookworm-amd64-{key.hexdigest()[:16]}.tar"
+    tarball = cache_dir() / f"bookworm-{arch}-{key.hexdigest()[:16]}.tar"
+    return cached_tree(tarball, lambda build: _build_base(build, arch), root)
+
+
+def cached_tree(tarball: Path, build_tree: Callable[[Path], None], root: Path) -> Path:
+    """A fresh copy at `root` of the tree cached as `tarball`, which `build_tree` fills in
+    an empty directory on the first call."""
     if not tarball.exists():
         build = tarball.with_suffix(".build")
         subprocess.run(["rm", "-rf", str(build)], check=True)
         build.mkdir()
-        _build_base(build)
+        build_tree(build)
         run("tar", "-C", str(build), "-cf", str(tarball.with_suffix(".tmp")), ".")
         os.replace(tarball.with_suffix(".tmp"), tarball)
         subprocess.run(["rm", "-rf", str(build)], check=True)
