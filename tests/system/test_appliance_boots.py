@@ -131,13 +131,10 @@ def guest(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
                 time.sleep(2)
         vm.wait_for("done", 1100)
         print(f"guest report after {time.monotonic() - booted:.0f} s of boot:")
-        for key, value in vm.values.items():
-            print(f"  {key} = {value}")
+        vm.print_values()
     finally:
         vm.stop()
-        for line in vm.text().splitlines():
-            if "IDS2J" in line:
-                print(line[line.index("IDS2J") :])
+        vm.print_journal()
     return vm.values
 
 

@@ -87,13 +87,10 @@ def guest(
     try:
         vm.wait_for("done", 1100)
         stopwatch.lap("guest booted and reported")
-        for key, value in vm.values.items():
-            print(f"  {key} = {value}")
+        vm.print_values()
     finally:
         vm.stop()
-        for line in vm.text().splitlines():
-            if "IDS2J" in line:
-                print(line[line.index("IDS2J") :])
+        vm.print_journal()
     return vm.values
 
 

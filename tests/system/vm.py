@@ -62,6 +62,17 @@ class VirtualMachine:
             self.process.kill()
         self.process.wait(timeout=30)
 
+    def print_values(self) -> None:
+        """The reporter's key = value lines, for the test's output."""
+        for key, value in self.values.items():
+            print(f"  {key} = {value}")
+
+    def print_journal(self) -> None:
+        """The journal lines the reporter forwarded (IDS2J), for the test's output."""
+        for line in self.text().splitlines():
+            if "IDS2J" in line:
+                print(line[line.index("IDS2J") :])
+
 
 def boot(
     root: Path,
