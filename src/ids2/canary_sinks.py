@@ -5,9 +5,12 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from ids2.probes.aside import Aside
+
+if TYPE_CHECKING:
+    from ids2.adapters.opensearch_http import OpenSearchHTTP
 
 CHUNK_BYTES = 1 << 20
 
@@ -25,7 +28,7 @@ class OpenSearchSink:
 
     name = "opensearch"
 
-    def __init__(self, client: Any, index_prefix: str, budget: float) -> None:
+    def __init__(self, client: OpenSearchHTTP, index_prefix: str, budget: float) -> None:
         self.client = client
         self.pattern = f"{index_prefix}-*"
         self.budget = budget
@@ -34,14 +37,15 @@ class OpenSearchSink:
     def arrived(self, canary_ids: set[str]) -> set[str]:
         """Raises ProbeError when the search outlasts the budget (a blackholed endpoint)."""
         response = self._aside.call(
-            lambda: self.client.search(
-                index=self.pattern,
-                body={
+            lambda: self.client.request(
+                "POST",
+                f"/{self.pattern}/_search",
+                {
                     "query": {"terms": {"ids2.canary_id": sorted(canary_ids)}},
                     "size": len(canary_ids),
                     "_source": ["ids2.canary_id"],
                 },
-                params={"ignore_unavailable": "true", "allow_no_indices": "true"},
+                {"ignore_unavailable": "true", "allow_no_indices": "true"},
             ),
             self.budget,
             f"canary search in {self.pattern}",

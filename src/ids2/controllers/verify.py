@@ -31,11 +31,11 @@ def make_sink(config: Config) -> CanarySink:
     prefix = shipping["opensearch"]["index_prefix"]
     if not shipping["opensearch"]["endpoint"]:
         return SpoolSink(Path(shipping["spool"]["directory"]), prefix)
-    from ids2.adapters.opensearch_client import make_client
+    from ids2.adapters.opensearch_http import make_http_client
     from ids2.probes.round import ROUND_BUDGET_SECONDS
 
     timeout = float(config["connectivity"]["timeout_seconds"])
-    return OpenSearchSink(make_client(config, timeout), prefix, ROUND_BUDGET_SECONDS)
+    return OpenSearchSink(make_http_client(config, timeout), prefix, ROUND_BUDGET_SECONDS)
 
 
 class VerifyController(Controller):

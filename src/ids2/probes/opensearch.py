@@ -6,30 +6,30 @@ import socket
 import time
 from typing import Any
 
+from ids2.adapters.opensearch_http import OpenSearchHTTP, OpenSearchHTTPError
 from ids2.probes import ProbeError
 
 PROBE_INDEX_PREFIX = "ids2-probe"
+_ADVICE = {
+    401: "check the credentials",
+    403: "the role or user may not do this (fine-grained access control?)",
+    429: "the cluster is overloaded",
+}
 
 
-def _describe(error: Exception) -> str:
-    status = getattr(error, "status_code", None)
-    if status == 401:
-        return "401 Unauthorized: check the credentials"
-    if status == 403:
-        return "403 Forbidden: the role or user may not do this (fine-grained access control?)"
-    if status == 429:
-        return "429 Too Many Requests: the cluster is overloaded"
-    if isinstance(status, int):
-        return f"HTTP {status}: {getattr(error, 'error', error)}"
+def _describe(error: Exception, timeout: float) -> str:
+    if isinstance(error, OpenSearchHTTPError):
+        advice = _ADVICE.get(error.status)
+        return f"{error} ({advice})" if advice else str(error)
+    if isinstance(error, TimeoutError):
+        return f"no answer within {timeout:g} s"
     return f"{type(error).__name__}: {error}"
 
 
-def probe(client: Any, read_only: bool) -> dict[str, Any]:
+def probe(client: OpenSearchHTTP, read_only: bool) -> dict[str, Any]:
     """Check health and (unless read-only) that a bulk write is accepted."""
-    from opensearchpy.exceptions import OpenSearchException
-
     try:
-        health = client.cluster.health()
+        health = client.request("GET", "/_cluster/health")
         details: dict[str, Any] = {"cluster_status": health.get("status")}
         if health.get("status") == "red":
             raise ProbeError(f"cluster {health.get('cluster_name')} is red")
@@ -40,11 +40,13 @@ def probe(client: Any, read_only: bool) -> dict[str, Any]:
             "@timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "event": {"kind": "ids2-probe"},
         }
-        response = client.bulk(body=[{"index": {"_index": index}}, document])
+        response = client.request("POST", "/_bulk", [{"index": {"_index": index}}, document])
         if response.get("errors"):
             item = response["items"][0]["index"]
             raise ProbeError(f"bulk probe refused: {item.get('status')} {item.get('error')}")
-        client.indices.delete(index=index, ignore_unavailable=True)
+        client.request("DELETE", f"/{index}", params={"ignore_unavailable": "true"})
         return details
-    except OpenSearchException as error:
-        raise ProbeError(f"OpenSearch probe failed: {_describe(error)}") from None
+    except (OpenSearchHTTPError, OSError) as error:
+        raise ProbeError(f"OpenSearch probe failed: {_describe(error, client.timeout)}") from None
+    finally:
+        client.close()

@@ -26,12 +26,12 @@ _opensearch_aside = Aside("opensearch-probe")
 
 def _opensearch(config: Config, deadline: Deadline, timeout: float) -> dict[str, Any]:
     """Make a client and probe; run aside, as neither has an overall time limit."""
-    from ids2.adapters.opensearch_client import make_client
+    from ids2.adapters.opensearch_http import make_http_client
     from ids2.probes.opensearch import probe
 
     def client_and_probe() -> dict[str, Any]:
         try:
-            client = make_client(config, min(timeout, deadline.remaining()))
+            client = make_http_client(config, min(timeout, deadline.remaining()))
         except Ids2Error as error:
             raise ProbeError(str(error)) from None
         return probe(client, config["shipping"]["opensearch"]["probe_read_only"])

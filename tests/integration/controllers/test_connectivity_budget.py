@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from ids2.adapters.opensearch_client import make_client
+from ids2.adapters.opensearch_http import make_http_client
 from ids2.canary_sinks import OpenSearchSink
 from ids2.config.load import Config, validate_document
 from ids2.config.machine import Machine
@@ -59,7 +59,7 @@ def test_a_blackholed_endpoint_fails_within_the_budget(
 def test_a_blackholed_canary_search_fails_within_the_budget() -> None:
     with Blackhole() as hole:
         config = blackholed_config(f"http://localhost:{hole.port}")
-        sink = OpenSearchSink(make_client(config, CHECK_TIMEOUT), "ids2-logs", budget=1.0)
+        sink = OpenSearchSink(make_http_client(config, CHECK_TIMEOUT), "ids2-logs", budget=1.0)
         with pytest.raises(ProbeError, match="canary search in ids2-logs-\\* took longer"):
             sink.arrived({"some-canary"})
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.doubles.opensearch_test_double import OpenSearchTestDouble
 from tests.support.notify_listener import NotifyListener
 from tests.support.ports import free_port
 
@@ -39,15 +40,19 @@ ONLY_IN = {
 }
 
 
-def imported_modules(controller: str, tmp_path: Path) -> set[str]:
-    """The modules `ids2 run CONTROLLER` has imported once it is ready."""
+def imported_modules(controller: str, tmp_path: Path, opensearch: dict[str, str]) -> set[str]:
+    """The modules `ids2 run CONTROLLER` has imported once it is ready, with the default
+    config but for `opensearch` (shipping.opensearch keys)."""
     (tmp_path / "ram" / "canary").mkdir(parents=True)
     config = tmp_path / "config.yaml"
     config.write_text(
         yaml.safe_dump(
             {
                 "ramdisk": {"mount_point": str(tmp_path / "ram")},
-                "shipping": {"spool": {"directory": str(tmp_path / "spool")}},
+                "shipping": {
+                    "spool": {"directory": str(tmp_path / "spool")},
+                    "opensearch": opensearch,
+                },
                 "metrics": {"port": free_port()},
             }
         )
@@ -73,9 +78,22 @@ def imported_modules(controller: str, tmp_path: Path) -> set[str]:
 
 @pytest.mark.parametrize("controller", ["resource", "connectivity", "metrics", "verify"])
 def test_controllers_import_only_what_they_use(controller: str, tmp_path: Path) -> None:
-    modules = imported_modules(controller, tmp_path)
+    modules = imported_modules(controller, tmp_path, {})
     assert f"ids2.controllers.{controller}" in modules
     top_level = {name.split(".")[0] for name in modules}
     assert top_level & NEVER == set()
     assert modules & NEVER_OURS == set()
     assert {name for name, users in ONLY_IN.items() if controller not in users} & top_level == set()
+
+
+@pytest.mark.parametrize("controller", ["connectivity", "verify"])
+def test_shipping_keeps_opensearch_py_out_of_the_controllers(
+    controller: str, tmp_path: Path
+) -> None:
+    """They talk to OpenSearch through opensearch_http: opensearch-py, urllib3 and requests
+    would stay in each for good (about 18 MB)."""
+    with OpenSearchTestDouble() as double:
+        modules = imported_modules(controller, tmp_path, {"endpoint": double.url})
+    assert "ids2.adapters.opensearch_http" in modules
+    assert {name.split(".")[0] for name in modules} & NEVER == set()
+    assert modules & NEVER_OURS == set()

@@ -21,9 +21,12 @@ import pytest
 import yaml
 
 from ids2.adapters.opensearch_client import make_client
+from ids2.adapters.opensearch_http import make_http_client
 from ids2.bulk_index import BulkIndexer, index_name
+from ids2.canary_sinks import OpenSearchSink
 from ids2.config.load import Config
 from ids2.opensearch_setup import policy_id, prepare, template_name
+from ids2.probes.round import probe_round
 from tests.integration.shipping.conftest import shipping_config
 from tests.integration.shipping.ecs_documents import ecs_documents, ecs_lines
 
@@ -111,8 +114,17 @@ def test_template_policy_and_mapped_documents_round_trip(prepared: tuple[Any, Co
         body={"query": {"term": {"ids2.canary_id": canary["ids2"]["canary_id"]}}},
     )["hits"]["hits"]
     assert [hit["_id"] for hit in found] == [canary["ids2"]["doc_id"]]
+    canary_id = canary["ids2"]["canary_id"]
+    sink = OpenSearchSink(make_http_client(config, timeout=30), prefix, budget=30)
+    assert sink.arrived({canary_id, "never-sent"}) == {canary_id}, "the verify controller's search"
     explained = client.transport.perform_request("GET", f"/_plugins/_ism/explain/{index}")[index]
     managed_by = explained.get("policy_id") or explained.get(
         "index.plugins.index_state_management.policy_id"
     )
     assert managed_by == policy_id(prefix), "new daily indices follow the retention policy"
+
+
+def test_connectivity_round_passes(tmp_path: Path) -> None:
+    """DNS, TCP, TLS and the bulk probe (through the controllers' own client) all pass."""
+    checks = probe_round(real_config(tmp_path, f"ids2-test-{uuid.uuid4().hex[:8]}"), budget=30)
+    assert {name: check.error for name, check in checks.items()} == dict.fromkeys(checks)

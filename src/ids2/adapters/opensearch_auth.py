@@ -1,0 +1,57 @@
+"""Credentials for the configured OpenSearch auth mode, shared by both clients.
+
+AWS credentials come from boto3's chain (the configured profile, the environment, the
+instance); boto3 is imported only when the mode is `aws`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ids2.config.load import Config, load_secrets
+from ids2.errors import Ids2Error
+from ids2.logsetup import redact
+
+AWS_SERVICE = "es"
+
+
+class OpenSearchAuthError(Ids2Error):
+    """No usable credentials for the configured auth mode."""
+
+
+def aws_credentials(opensearch: dict[str, Any]) -> tuple[Any, str]:
+    """botocore credentials (refreshed by botocore when they expire) and the region."""
+    import boto3
+    import botocore.exceptions
+
+    try:
+        session = boto3.Session(profile_name=opensearch["aws_profile"] or None)
+    except botocore.exceptions.ProfileNotFound:
+        raise OpenSearchAuthError(
+            f"AWS profile {opensearch['aws_profile']!r} (shipping.opensearch.aws_profile) "
+            "is not in the AWS config"
+        ) from None
+    credentials = session.get_credentials()
+    if credentials is None:
+        raise OpenSearchAuthError(
+            "no AWS credentials: set shipping.opensearch.aws_profile or the environment"
+        )
+    region = opensearch["aws_region"] or session.region_name
+    if not region:
+        raise OpenSearchAuthError(
+            "no AWS region: set shipping.opensearch.aws_region or the profile's region"
+        )
+    return credentials, region
+
+
+def basic_credentials(config: Config) -> tuple[str, str]:
+    """User and password from the root-only secrets file."""
+    secrets = load_secrets(Path(config["shipping"]["secrets_file"]))
+    if not secrets["opensearch_username"] or not secrets["opensearch_password"]:
+        raise OpenSearchAuthError(
+            f"auth basic needs opensearch_username and opensearch_password in "
+            f"{config['shipping']['secrets_file']}"
+        )
+    redact(secrets["opensearch_password"])
+    return secrets["opensearch_username"], secrets["opensearch_password"]

@@ -1,0 +1,147 @@
+"""The controllers' OpenSearch client: keep-alive, a connection the server dropped while idle,
+error reasons, bulk as NDJSON, and SigV4 with a session token checked by the test double."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+from collections.abc import Iterator
+
+import pytest
+from botocore.credentials import Credentials
+
+from ids2.adapters.opensearch_http import (
+    OpenSearchHTTP,
+    OpenSearchHTTPError,
+    basic_signer,
+    sigv4_signer,
+)
+from tests.doubles.opensearch_test_double import TEST_REGION, OpenSearchTestDouble
+
+pytestmark = pytest.mark.integration
+ANSWER = b'{"status": "green"}'
+
+
+class ConnectionCountingServer:
+    """Answers each request with ANSWER over HTTP/1.1 keep-alive, and counts connections;
+    with `drop_after_first`, closes each connection silently after its first answer, as a
+    server does with a connection left idle past its keep-alive timeout."""
+
+    def __init__(self, drop_after_first: bool = False) -> None:
+        self.drop_after_first = drop_after_first
+        self.connections = 0
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                connection, _ = self.listener.accept()
+            except OSError:
+                return
+            self.connections += 1
+            threading.Thread(target=self._serve, args=(connection,), daemon=True).start()
+
+    def _serve(self, connection: socket.socket) -> None:
+        with connection, connection.makefile("rb") as reader:
+            while reader.readline():  # the request line; the requests here have no body
+                while reader.readline() not in (b"\r\n", b""):
+                    pass
+                connection.sendall(
+                    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                    b"Content-Length: %d\r\n\r\n%s" % (len(ANSWER), ANSWER)
+                )
+                if self.drop_after_first:
+                    return
+
+    def close(self) -> None:
+        self.listener.close()
+
+
+@pytest.fixture
+def double() -> Iterator[OpenSearchTestDouble]:
+    with OpenSearchTestDouble() as running:
+        yield running
+
+
+def test_requests_share_one_kept_alive_connection() -> None:
+    server = ConnectionCountingServer()
+    client = OpenSearchHTTP(server.url, timeout=5)
+    for _ in range(3):
+        assert client.request("GET", "/_cluster/health") == {"status": "green"}
+    assert server.connections == 1
+    server.close()
+
+
+def test_a_connection_dropped_while_idle_is_replaced_once() -> None:
+    server = ConnectionCountingServer(drop_after_first=True)
+    client = OpenSearchHTTP(server.url, timeout=5)
+    assert client.request("GET", "/_cluster/health") == {"status": "green"}
+    assert client.request("GET", "/_cluster/health") == {"status": "green"}
+    assert server.connections == 2
+    server.close()
+
+
+def test_a_new_connection_closed_without_answer_is_an_error() -> None:
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def hang_up() -> None:
+        connection, _ = listener.accept()
+        connection.recv(65536)
+        connection.close()
+
+    threading.Thread(target=hang_up, daemon=True).start()
+    client = OpenSearchHTTP(f"http://127.0.0.1:{listener.getsockname()[1]}", timeout=5)
+    with pytest.raises(ConnectionError):
+        client.request("GET", "/_cluster/health")
+    listener.close()
+
+
+def test_bulk_goes_as_ndjson_and_search_finds_it(double: OpenSearchTestDouble) -> None:
+    client = OpenSearchHTTP(double.url, timeout=5)
+    lines = [{"index": {"_index": "ids2-logs-2026.11.25", "_id": "a"}}, {"ids2": {"id": "a"}}]
+    assert client.request("POST", "/_bulk", lines)["errors"] is False
+    bulk = next(request for request in double.requests if request.path == "/_bulk")
+    assert bulk.headers["content-type"] == "application/x-ndjson"
+    assert [json.loads(line) for line in bulk.body.splitlines()] == lines
+    found = client.request("POST", "/ids2-logs-*/_search", {"query": {"terms": {"ids2.id": ["a"]}}})
+    assert [hit["_id"] for hit in found["hits"]["hits"]] == ["a"]
+
+
+def test_error_status_carries_opensearchs_reason(double: OpenSearchTestDouble) -> None:
+    client = OpenSearchHTTP(double.url, timeout=5)
+    with pytest.raises(OpenSearchHTTPError) as raised:
+        client.request("GET", "/no-such-index/_doc/1")
+    assert raised.value.status == 404
+    assert str(raised.value).startswith("404 Not Found: ")
+    double.fail_next(429)
+    with pytest.raises(OpenSearchHTTPError, match=r"^429 Too Many Requests: "):
+        client.request("GET", "/_cluster/health")
+
+
+def test_basic_auth_is_accepted_and_a_wrong_password_refused() -> None:
+    with OpenSearchTestDouble(auth="basic") as double:
+        good = OpenSearchHTTP(double.url, 5, sign=basic_signer(double.username, double.password))
+        assert good.request("GET", "/_cluster/health")["status"] == "green"
+        bad = OpenSearchHTTP(double.url, 5, sign=basic_signer(double.username, "wrong"))
+        with pytest.raises(OpenSearchHTTPError, match=r"^401 Unauthorized"):
+            bad.request("GET", "/_cluster/health")
+
+
+def test_sigv4_with_a_session_token_signs_body_query_and_wildcard_path() -> None:
+    credentials = Credentials("AKIDIDS2SESSION", "session-secret", token="session-token")
+    with OpenSearchTestDouble(auth="aws", credentials=credentials) as double:
+        client = OpenSearchHTTP(double.url, 5, sign=sigv4_signer(credentials, TEST_REGION))
+        found = client.request(
+            "POST",
+            "/ids2-logs-*/_search",
+            {"query": {"terms": {"ids2.canary_id": ["x"]}}},
+            {"ignore_unavailable": "true", "allow_no_indices": "true"},
+        )
+        assert found["hits"]["hits"] == []
+        assert double.requests[-1].headers["x-amz-security-token"] == "session-token"
+        wrong_region = OpenSearchHTTP(double.url, 5, sign=sigv4_signer(credentials, "us-east-1"))
+        with pytest.raises(OpenSearchHTTPError, match=r"^403 Forbidden"):
+            wrong_region.request("GET", "/_cluster/health")
