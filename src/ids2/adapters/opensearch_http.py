@@ -98,16 +98,21 @@ class OpenSearchHTTP:
         self, method: str, target: str, body: bytes, headers: dict[str, str]
     ) -> tuple[int, bytes]:
         """Send and read the answer; once again on a new connection when a kept-alive one
-        turns out to have been closed by the server before it answered."""
+        turns out to have been closed by the server before it answered. Whatever fails
+        closes the connection; an answer that is not HTTP becomes a ConnectionError."""
         reused = self._connection is not None
         try:
-            return self._send(method, target, body, headers)
-        except _STALE:
+            try:
+                return self._send(method, target, body, headers)
+            except _STALE:
+                if not reused:
+                    raise
+                self.close()
+                return self._send(method, target, body, headers)
+        except http.client.HTTPException as error:  # not an OSError: a garbled answer
             self.close()
-            if not reused:
-                raise
-            return self._send(method, target, body, headers)
-        except BaseException:
+            raise ConnectionError(f"{type(error).__name__}: {error}") from error
+        except BaseException:  # a connection in an unknown state is never used again
             self.close()
             raise
 

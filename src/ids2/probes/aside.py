@@ -1,6 +1,6 @@
 """Blocking calls with no overall time limit of their own, run aside and waited for so long.
 
-getaddrinfo has no timeout at all; an HTTP request through urllib3 has one per socket
+getaddrinfo has no timeout at all; an HTTP request through http.client has one per socket
 operation only, and resolves the host and fetches AWS credentials untimed. Such a call runs
 in a daemon thread that the round stops waiting for at its deadline: a call that overruns
 finishes, or hangs, on its own without holding up the step or the process's exit.

@@ -48,5 +48,3 @@ def probe(client: OpenSearchHTTP, read_only: bool) -> dict[str, Any]:
         return details
     except (OpenSearchHTTPError, OSError) as error:
         raise ProbeError(f"OpenSearch probe failed: {_describe(error, client.timeout)}") from None
-    finally:
-        client.close()

@@ -34,7 +34,10 @@ def _opensearch(config: Config, deadline: Deadline, timeout: float) -> dict[str,
             client = make_http_client(config, min(timeout, deadline.remaining()))
         except Ids2Error as error:
             raise ProbeError(str(error)) from None
-        return probe(client, config["shipping"]["opensearch"]["probe_read_only"])
+        try:
+            return probe(client, config["shipping"]["opensearch"]["probe_read_only"])
+        finally:
+            client.close()  # a round's connection is not kept until the next round
 
     what = "OpenSearch probe"
     # Up to three requests (health, bulk, delete), each with `timeout` per socket operation.

@@ -24,12 +24,14 @@ ANSWER = b'{"status": "green"}'
 
 
 class ConnectionCountingServer:
-    """Answers each request with ANSWER over HTTP/1.1 keep-alive, and counts connections;
-    with `drop_after_first`, closes each connection silently after its first answer, as a
-    server does with a connection left idle past its keep-alive timeout."""
+    """Serves HTTP/1.1 keep-alive and counts connections. Each new connection behaves as
+    the next of `behaviours` (the last one repeats): "answer" answers each request with
+    ANSWER; "drop" answers once then closes silently, as a server does with a connection
+    left idle past its keep-alive timeout; "hang" reads the request and never answers;
+    "garble" answers with something that is not HTTP."""
 
-    def __init__(self, drop_after_first: bool = False) -> None:
-        self.drop_after_first = drop_after_first
+    def __init__(self, *behaviours: str) -> None:
+        self.behaviours = list(behaviours or ["answer"])
         self.connections = 0
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
@@ -41,19 +43,26 @@ class ConnectionCountingServer:
                 connection, _ = self.listener.accept()
             except OSError:
                 return
+            behaviour = self.behaviours[min(self.connections, len(self.behaviours) - 1)]
             self.connections += 1
-            threading.Thread(target=self._serve, args=(connection,), daemon=True).start()
+            threading.Thread(target=self._serve, args=(connection, behaviour), daemon=True).start()
 
-    def _serve(self, connection: socket.socket) -> None:
+    def _serve(self, connection: socket.socket, behaviour: str) -> None:
         with connection, connection.makefile("rb") as reader:
             while reader.readline():  # the request line; the requests here have no body
                 while reader.readline() not in (b"\r\n", b""):
                     pass
+                if behaviour == "hang":
+                    reader.readline()  # until the client gives up and closes
+                    return
+                if behaviour == "garble":
+                    connection.sendall(b"HELLO\r\n\r\n")
+                    return
                 connection.sendall(
                     b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
                     b"Content-Length: %d\r\n\r\n%s" % (len(ANSWER), ANSWER)
                 )
-                if self.drop_after_first:
+                if behaviour == "drop":
                     return
 
     def close(self) -> None:
@@ -76,11 +85,30 @@ def test_requests_share_one_kept_alive_connection() -> None:
 
 
 def test_a_connection_dropped_while_idle_is_replaced_once() -> None:
-    server = ConnectionCountingServer(drop_after_first=True)
+    server = ConnectionCountingServer("drop")
     client = OpenSearchHTTP(server.url, timeout=5)
     assert client.request("GET", "/_cluster/health") == {"status": "green"}
     assert client.request("GET", "/_cluster/health") == {"status": "green"}
     assert server.connections == 2
+    server.close()
+
+
+def test_a_failed_retry_leaves_no_half_used_connection_behind() -> None:
+    server = ConnectionCountingServer("drop", "hang", "answer")
+    client = OpenSearchHTTP(server.url, timeout=0.5)
+    assert client.request("GET", "/_cluster/health") == {"status": "green"}
+    with pytest.raises(TimeoutError):
+        client.request("GET", "/_cluster/health")  # the retry's connection hangs
+    assert client.request("GET", "/_cluster/health") == {"status": "green"}
+    assert server.connections == 3
+    server.close()
+
+
+def test_an_answer_that_is_not_http_is_an_os_error() -> None:
+    """So the probe and the canary search report it like any unreachable endpoint."""
+    server = ConnectionCountingServer("garble")
+    with pytest.raises(ConnectionError, match="BadStatusLine"):
+        OpenSearchHTTP(server.url, timeout=5).request("GET", "/_cluster/health")
     server.close()
 
 
