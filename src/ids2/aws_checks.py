@@ -100,17 +100,10 @@ def verify_aws(config: Config) -> str:
 
     Returns a one-line summary; raises AwsCheckError saying what to fix.
     """
-    import boto3
-    import botocore.exceptions as aws_errors
+    from ids2.adapters.opensearch_auth import aws_session
 
     opensearch = config["shipping"]["opensearch"]
-    try:
-        session = boto3.Session(profile_name=opensearch["aws_profile"] or None)
-    except aws_errors.ProfileNotFound:
-        raise AwsCheckError(
-            f"AWS profile {opensearch['aws_profile']!r} "
-            "(shipping.opensearch.aws_profile) is not configured"
-        ) from None
+    session = aws_session(opensearch, AwsCheckError)
     region = _region(opensearch, session)
     identity = _identity(session, region)
     summary = f"AWS identity {identity['Arn']} in {region}"

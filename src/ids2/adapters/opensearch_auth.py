@@ -20,18 +20,24 @@ class OpenSearchAuthError(Ids2Error):
     """No usable credentials for the configured auth mode."""
 
 
-def aws_credentials(opensearch: dict[str, Any]) -> tuple[Any, str]:
-    """botocore credentials (refreshed by botocore when they expire) and the region."""
+def aws_session(opensearch: dict[str, Any], error: type[Ids2Error] = OpenSearchAuthError) -> Any:
+    """A boto3 session for the configured profile (none: the environment, the instance);
+    `error` names an unknown profile, so each caller raises its own kind."""
     import boto3
     import botocore.exceptions
 
     try:
-        session = boto3.Session(profile_name=opensearch["aws_profile"] or None)
+        return boto3.Session(profile_name=opensearch["aws_profile"] or None)
     except botocore.exceptions.ProfileNotFound:
-        raise OpenSearchAuthError(
+        raise error(
             f"AWS profile {opensearch['aws_profile']!r} (shipping.opensearch.aws_profile) "
             "is not in the AWS config"
         ) from None
+
+
+def aws_credentials(opensearch: dict[str, Any]) -> tuple[Any, str]:
+    """botocore credentials (refreshed by botocore when they expire) and the region."""
+    session = aws_session(opensearch)
     credentials = session.get_credentials()
     if credentials is None:
         raise OpenSearchAuthError(
