@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,12 +21,6 @@ MACHINE = Machine(4, 8192, frozenset({"eth0"}))
 @pytest.fixture
 def ca(tmp_path: Path) -> CertificateAuthority:
     return make_ca(tmp_path)
-
-
-def start(double: OpenSearchTestDouble) -> Iterator[OpenSearchTestDouble]:
-    double.start()
-    yield double
-    double.stop()
 
 
 def run_round(tmp_path: Path, endpoint: str, **opensearch: Any) -> dict[str, Any]:
@@ -50,7 +43,7 @@ def run_round(tmp_path: Path, endpoint: str, **opensearch: Any) -> dict[str, Any
 
 
 def test_healthy_endpoint_over_verified_tls(tmp_path: Path, ca: CertificateAuthority) -> None:
-    for double in start(OpenSearchTestDouble(tls=server_context(ca, tmp_path, "localhost", 30))):
+    with OpenSearchTestDouble(tls=server_context(ca, tmp_path, "localhost", 30)) as double:
         state = run_round(tmp_path, double.url, ca_bundle=str(ca.bundle))
         assert state["healthy"] is True, state
         checks = state["checks"]
@@ -73,9 +66,7 @@ def test_healthy_endpoint_over_verified_tls(tmp_path: Path, ca: CertificateAutho
 def test_bad_certificates_are_refused(
     tmp_path: Path, ca: CertificateAuthority, hostname: str, valid_days: float, reason: str
 ) -> None:
-    for double in start(
-        OpenSearchTestDouble(tls=server_context(ca, tmp_path, hostname, valid_days))
-    ):
+    with OpenSearchTestDouble(tls=server_context(ca, tmp_path, hostname, valid_days)) as double:
         state = run_round(tmp_path, double.url, ca_bundle=str(ca.bundle))
         assert state["healthy"] is False
         assert reason in state["checks"]["tls"]["error"]
@@ -84,7 +75,7 @@ def test_bad_certificates_are_refused(
 
 
 def test_untrusted_ca_is_refused(tmp_path: Path, ca: CertificateAuthority) -> None:
-    for double in start(OpenSearchTestDouble(tls=server_context(ca, tmp_path, "localhost", 30))):
+    with OpenSearchTestDouble(tls=server_context(ca, tmp_path, "localhost", 30)) as double:
         state = run_round(tmp_path, double.url)
         assert (
             "certificate verify failed" in state["checks"]["tls"]["error"]
@@ -101,7 +92,7 @@ def test_untrusted_ca_is_refused(tmp_path: Path, ca: CertificateAuthority) -> No
     ],
 )
 def test_opensearch_faults(tmp_path: Path, status: int, delay: float, reason: str) -> None:
-    for double in start(OpenSearchTestDouble()):
+    with OpenSearchTestDouble() as double:
         double.fail_next(status, delay_seconds=delay)
         state = run_round(tmp_path, double.url)
         assert state["healthy"] is False
@@ -111,7 +102,7 @@ def test_opensearch_faults(tmp_path: Path, status: int, delay: float, reason: st
 
 def test_basic_auth_from_the_secrets_file(tmp_path: Path, ca: CertificateAuthority) -> None:
     context = server_context(ca, tmp_path, "localhost", 30)
-    for double in start(OpenSearchTestDouble(auth="basic", tls=context)):
+    with OpenSearchTestDouble(auth="basic", tls=context) as double:
         (tmp_path / "secrets.yaml").write_text(
             f"opensearch_username: {double.username}\nopensearch_password: wrong\n"
         )
@@ -134,7 +125,7 @@ def test_sigv4_signed_with_the_credential_chain(
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", TEST_CREDENTIALS.secret_key)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
     context = server_context(ca, tmp_path, "localhost", 30)
-    for double in start(OpenSearchTestDouble(auth="aws", tls=context)):
+    with OpenSearchTestDouble(auth="aws", tls=context) as double:
         ok = run_round(
             tmp_path, double.url, auth="aws", aws_region=TEST_REGION, ca_bundle=str(ca.bundle)
         )

@@ -100,16 +100,13 @@ def test_canary_through_the_local_spool(
 def test_canary_through_opensearch(
     tmp_path: Path, dirs: dict[str, Path], stopper: list[subprocess.Popen[bytes]]
 ) -> None:
-    double = OpenSearchTestDouble().start()
-    try:
+    with OpenSearchTestDouble() as double:
         with VectorStandIn(dirs["ram"], "ids2-logs", opensearch_url=double.url):
             stopper.append(run_verify(tmp_path, dirs, endpoint=double.url))
             state = wait_state(dirs, "canaries_found_total", 1, within=10)
         assert state["sink"] == "opensearch" and state["healthy"] is True
         searches = [r for r in double.requests if r.path.startswith("/ids2-logs-*/_search")]
         assert searches, "verify must search the daily indices"
-    finally:
-        double.stop()
 
 
 def test_a_lost_canary_is_counted_and_unhealthy(
@@ -138,15 +135,14 @@ def test_health_follows_the_latest_canary_through_the_spool(
 def test_health_follows_the_latest_canary_through_opensearch(
     tmp_path: Path, dirs: dict[str, Path], stopper: list[subprocess.Popen[bytes]]
 ) -> None:
-    double = OpenSearchTestDouble().start()
-    try:
-        with VectorStandIn(dirs["ram"], "ids2-logs", opensearch_url=double.url):
-            stopper.append(run_verify(tmp_path, dirs, endpoint=double.url))
-            wait_until(dirs, outcome("found", healthy=True), "first canary found", within=10)
-            double.fail_next_items(1)  # the next canary is refused, never indexed
-            late = wait_until(dirs, outcome("late", healthy=False), "late canary", within=15)
-            assert late["summary"].startswith("the last canary is not in the opensearch")
-            back = wait_until(dirs, outcome("found", healthy=True), "found again", within=20)
-        assert back["canaries_found_total"] >= 2 and back["canaries_failed_total"] >= 1
-    finally:
-        double.stop()
+    with (
+        OpenSearchTestDouble() as double,
+        VectorStandIn(dirs["ram"], "ids2-logs", opensearch_url=double.url),
+    ):
+        stopper.append(run_verify(tmp_path, dirs, endpoint=double.url))
+        wait_until(dirs, outcome("found", healthy=True), "first canary found", within=10)
+        double.fail_next_items(1)  # the next canary is refused, never indexed
+        late = wait_until(dirs, outcome("late", healthy=False), "late canary", within=15)
+        assert late["summary"].startswith("the last canary is not in the opensearch")
+        back = wait_until(dirs, outcome("found", healthy=True), "found again", within=20)
+    assert back["canaries_found_total"] >= 2 and back["canaries_failed_total"] >= 1
