@@ -14,16 +14,7 @@ from pathlib import Path
 from ids2.apply import apply_files
 from ids2.deploy.phases import STACK_FILES, DeployContext, reload_changed, stack_up
 from ids2.history import ConfigHistory
-from ids2.render import RenderedFile
-from ids2.render.prometheus import check_with_promtool
-from ids2.render.stack import CA_BUNDLE, check_ca_bundle
-from ids2.render.suricata import check_with_suricata
-
-VALIDATORS = {
-    "suricata.yaml": check_with_suricata,
-    "prometheus.yml": check_with_promtool,
-    CA_BUNDLE: check_ca_bundle,
-}
+from ids2.render import RenderedFile, validator_for
 
 
 def rollback(context: DeployContext, revision: str) -> str:
@@ -35,7 +26,7 @@ def rollback(context: DeployContext, revision: str) -> str:
     history = ConfigHistory(Path(context.config["deploy"]["history_dir"]))
     target = history.last(revision)
     files = [
-        RenderedFile(name, text, VALIDATORS.get(name))
+        RenderedFile(name, text, validator_for(name))
         for name, text in history.files_at(target.revision).items()
     ]
     report = apply_files(files, context.rendered_dir)

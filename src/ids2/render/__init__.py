@@ -1,8 +1,9 @@
 """Renderers: pure functions from the validated config to the text of each generated file.
 
-Each renderer module exposes `render(config) -> list[RenderedFile]`. Validation with the
-real tool (suricata -T, promtool, the VRL compiler) is attached to each file, so applying
-can refuse a file before it replaces the running one.
+Each renderer module exposes `render(config) -> list[RenderedFile]` and `VALIDATORS`, the
+validator of each file it renders by name. Validation with the real tool (suricata -T,
+promtool, the VRL compiler) is attached to each file, so applying can refuse a file before
+it replaces the running one.
 """
 
 from __future__ import annotations
@@ -53,6 +54,18 @@ def tool_missing_note(tool: str) -> str | None:
     """A 'not checked' note when `tool` is not on PATH, else None."""
     if shutil.which(tool) is None:
         return f"not checked: {tool} is not installed"
+    return None
+
+
+def validator_for(name: str) -> Validator | None:
+    """The validator of the rendered file `name`, for a copy that comes from elsewhere (a
+    rollback takes its files from the history); None for files that have none."""
+    for module_name in RENDERER_MODULES:
+        validators: dict[str, Validator] = importlib.import_module(
+            f"ids2.render.{module_name}"
+        ).VALIDATORS
+        if name in validators:
+            return validators[name]
     return None
 
 

@@ -56,8 +56,11 @@ def check_with_promtool(path: Path) -> str:
     )
 
 
+VALIDATORS = {"prometheus.yml": check_with_promtool}
+
+
 def render(config: Config) -> list[RenderedFile]:
     """prometheus.yml, checked by promtool."""
     text = "# Rendered by ids2 from /etc/ids2/config.yaml; edit that file, not this one.\n"
     text += yaml.safe_dump(prometheus_config(config), sort_keys=False)
-    return [RenderedFile("prometheus.yml", text, check_with_promtool)]
+    return [RenderedFile("prometheus.yml", text, VALIDATORS["prometheus.yml"])]

@@ -95,11 +95,14 @@ def check_ca_bundle(path: Path) -> str:
     return f"{count} CA certificate{'s' if count != 1 else ''}"
 
 
+VALIDATORS = {"stack.env": check_variables, CA_BUNDLE: check_ca_bundle}
+
+
 def ca_bundle(config: Config) -> RenderedFile:
     """ca-bundle.pem: the configured CA bundle, checked, or a placeholder when none is set."""
     configured = config["shipping"]["opensearch"]["ca_bundle"]
     if not configured:
-        return RenderedFile(CA_BUNDLE, CA_PLACEHOLDER, check_ca_bundle)
+        return RenderedFile(CA_BUNDLE, CA_PLACEHOLDER, VALIDATORS[CA_BUNDLE])
     try:
         text = Path(configured).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
@@ -111,7 +114,7 @@ def ca_bundle(config: Config) -> RenderedFile:
                 f"got {configured!r} ({reason})"
             ],
         ) from None
-    return RenderedFile(CA_BUNDLE, text, check_ca_bundle)
+    return RenderedFile(CA_BUNDLE, text, VALIDATORS[CA_BUNDLE])
 
 
 def render(config: Config) -> list[RenderedFile]:
@@ -119,7 +122,7 @@ def render(config: Config) -> list[RenderedFile]:
     secrets = load_secrets(Path(config["shipping"]["secrets_file"]))
     grafana = {"GF_SECURITY_ADMIN_PASSWORD": secrets["grafana_admin_password"]}
     return [
-        RenderedFile("stack.env", _env_file(stack_environment(config)), check_variables),
+        RenderedFile("stack.env", _env_file(stack_environment(config)), VALIDATORS["stack.env"]),
         RenderedFile("grafana.env", _env_file(grafana), mode=0o600),
         ca_bundle(config),
     ]

@@ -317,7 +317,10 @@ def check_with_suricata(path: Path, rules_dir: Path = Path(RULES_DIR)) -> str:
     return "suricata -T: ok" if ruleset.exists() else "suricata -T: ok (no ruleset installed yet)"
 
 
+VALIDATORS = {"suricata.yaml": check_with_suricata}
+
+
 def render(config: Config) -> list[RenderedFile]:
     """suricata.yaml, checked by suricata -T."""
     text = render_text(config, SuricataFacts.of_this_machine())
-    return [RenderedFile("suricata.yaml", text, check_with_suricata)]
+    return [RenderedFile("suricata.yaml", text, VALIDATORS["suricata.yaml"])]

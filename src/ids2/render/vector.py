@@ -274,6 +274,9 @@ def vector_environment(config: Config) -> str:
     return "\n".join(lines) + "\n"
 
 
+VALIDATORS = {"vector.toml": check_structure}
+
+
 def render(config: Config) -> list[RenderedFile]:
     """vector.toml (checked) and vector.env (0600)."""
     header = (
@@ -281,6 +284,8 @@ def render(config: Config) -> list[RenderedFile]:
         "# Design, volume mounts and ports: docs/shipping.md.\n\n"
     )
     return [
-        RenderedFile("vector.toml", header + to_toml(vector_config(config)), check_structure),
+        RenderedFile(
+            "vector.toml", header + to_toml(vector_config(config)), VALIDATORS["vector.toml"]
+        ),
         RenderedFile("vector.env", vector_environment(config), mode=0o600),
     ]

@@ -1,0 +1,58 @@
+"""`ids2 rollback` checks the files it takes from the history with the validators the
+renderers attach, every one of them: a recorded file the installed stack no longer accepts
+is refused and the running one stays."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ids2.apply import apply_files
+from ids2.config.load import Config, validate_document
+from ids2.config.machine import Machine
+from ids2.deploy.phases import DeployContext
+from ids2.deploy.rollback import rollback
+from ids2.history import ConfigHistory
+from ids2.render import ValidationError, render_all, validator_for
+
+pytestmark = pytest.mark.integration
+MACHINE = Machine(cpu_count=4, memory_mb=8192, interfaces=frozenset({"eth0"}))
+
+
+def config_in(tmp_path: Path) -> Config:
+    secrets = tmp_path / "secrets.yaml"
+    secrets.write_text("grafana_admin_password: s3cret-grafana\n")
+    secrets.chmod(0o600)
+    document = {
+        "paths": {"rendered_dir": str(tmp_path / "rendered")},
+        "deploy": {"history_dir": str(tmp_path / "history")},
+        "shipping": {"secrets_file": str(secrets)},
+    }
+    return validate_document(document, "/etc/ids2/config.yaml", MACHINE)
+
+
+def test_every_rendered_file_has_its_validator_by_name(tmp_path: Path) -> None:
+    files = render_all(config_in(tmp_path))
+    assert {f.name: validator_for(f.name) for f in files} == {f.name: f.validator for f in files}
+    assert all(validator_for(f.name) for f in files if f.mode == 0o644)
+
+
+def test_a_recorded_stack_env_the_compose_file_refuses_is_not_rolled_back(
+    tmp_path: Path,
+) -> None:
+    config = config_in(tmp_path)
+    rendered = Path(config["paths"]["rendered_dir"])
+    apply_files(render_all(config), rendered)
+    running = (rendered / "stack.env").read_text()
+    history = ConfigHistory(Path(config["deploy"]["history_dir"]))
+    # An older deploy's stack.env, from before the compose file needed the RAM disk path.
+    (rendered / "stack.env").write_text(
+        "\n".join(line for line in running.splitlines() if not line.startswith("IDS2_RAMDISK="))
+    )
+    history.record(rendered, ["stack.env"], "deploy: an older stack.env")
+    (rendered / "stack.env").write_text(running)
+
+    with pytest.raises(ValidationError, match=r"docker-compose\.yml needs IDS2_RAMDISK"):
+        rollback(DeployContext(config), "HEAD")
+    assert (rendered / "stack.env").read_text() == running
