@@ -73,35 +73,37 @@ def _get(stats: dict[str, Any], path: str) -> object:
     return value
 
 
+def _changes(older: dict[str, Any], newer: dict[str, Any], *paths: str) -> list[int] | None:
+    """How much each counter grew from `older` to `newer`; None when one is missing."""
+    changes = []
+    for path in paths:
+        old, new = _get(older, path), _get(newer, path)
+        if not isinstance(old, int) or not isinstance(new, int):
+            return None
+        changes.append(new - old)
+    return changes
+
+
 def interval_drop_ratio(older: dict[str, Any], newer: dict[str, Any]) -> float | None:
     """Kernel drops / packets seen between two stats events (None without traffic).
 
     The kernel's packet count already includes the dropped packets (af-packet's
     PACKET_STATISTICS adds tp_drops into tp_packets), so the ratio is a plain quotient.
     """
-    values = [
-        _get(s, key)
-        for key in ("capture.kernel_packets", "capture.kernel_drops")
-        for s in (older, newer)
-    ]
-    if not all(isinstance(value, int) for value in values):
+    changes = _changes(older, newer, "capture.kernel_packets", "capture.kernel_drops")
+    if changes is None or changes[0] <= 0:
         return None
-    old_packets, new_packets, old_drops, new_drops = (int(str(value)) for value in values)
-    delta_packets, delta_drops = new_packets - old_packets, max(new_drops - old_drops, 0)
-    if delta_packets <= 0:
-        return None
-    return delta_drops / delta_packets
+    packets, drops = changes
+    return max(drops, 0) / packets
 
 
 def interval_packet_rate(older: dict[str, Any], newer: dict[str, Any]) -> float | None:
     """Packets per second the kernel captured between two stats events (None when unknown)."""
-    values = [_get(s, key) for key in ("capture.kernel_packets", "uptime") for s in (older, newer)]
-    if not all(isinstance(value, int) for value in values):
-        return None
-    old_packets, new_packets, old_uptime, new_uptime = (int(str(value)) for value in values)
-    if new_uptime <= old_uptime or new_packets < old_packets:
-        return None  # Suricata restarted between the two events
-    return (new_packets - old_packets) / (new_uptime - old_uptime)
+    changes = _changes(older, newer, "capture.kernel_packets", "uptime")
+    if changes is None or changes[1] <= 0 or changes[0] < 0:
+        return None  # unknown, or Suricata restarted between the two events
+    packets, seconds = changes
+    return packets / seconds
 
 
 COUNTERS = {

@@ -65,6 +65,12 @@ def test_no_traffic_gives_no_ratio() -> None:
     assert interval_drop_ratio(same, same) is None
 
 
+def test_missing_counters_give_no_ratio_and_a_drop_counter_reset_no_negative_one() -> None:
+    older, newer = json.loads(stats(100, 50))["stats"], json.loads(stats(1100, 10))["stats"]
+    assert interval_drop_ratio(older, {"uptime": 60}) is None
+    assert interval_drop_ratio(older, newer) == 0.0
+
+
 def test_only_the_tail_of_a_large_file_is_read(tmp_path: Path) -> None:
     eve = tmp_path / "eve.json"
     with eve.open("w") as handle:
