@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.ports import free_port
-from tests.system.rootfs import base_rootfs, make_disk
+from tests.system.rootfs import base_rootfs, install_reporter, make_disk
 from tests.system.test_appliance_boots import build_deb
 from tests.system.vm import VirtualMachine, boot
 
@@ -44,20 +44,6 @@ secrets:
   opensearch_password: s3cret-from-boot
 """
 BROKEN = "sensor:\n  workers: lots\n"
-REPORT_UNIT = """\
-[Unit]
-Description=ids2 image test reporter
-After=ids2-firstboot.service ids2.target
-
-[Service]
-Type=exec
-ExecStart=/usr/local/lib/ids2-test/firstboot_report.sh
-StandardOutput=journal+console
-StandardError=journal+console
-
-[Install]
-WantedBy=multi-user.target
-"""
 BOOT_TIMEOUT_SECONDS = 600
 STAND_IN_IMAGE = "localhost/ids2-stand-in:1"
 
@@ -73,13 +59,12 @@ def stand_in_for_stage2(root: Path) -> None:
     (root / "boot/firmware/config.txt").write_text("# stand-in for stage1's config.txt\n[all]\n")
     with (root / "etc/fstab").open("a") as fstab:
         fstab.write("/dev/vdb /boot/firmware vfat defaults 0 0\n")
-    reporter = root / "usr/local/lib/ids2-test/firstboot_report.sh"
-    reporter.parent.mkdir(parents=True)
-    shutil.copy(HERE / "firstboot_report.sh", reporter)
-    (root / "etc/systemd/system/ids2-test-report.service").write_text(REPORT_UNIT)
-    wants = root / "etc/systemd/system/multi-user.target.wants"
-    wants.mkdir(parents=True, exist_ok=True)
-    (wants / "ids2-test-report.service").symlink_to("/etc/systemd/system/ids2-test-report.service")
+    install_reporter(
+        root,
+        "ids2-test-report.service",
+        HERE / "firstboot_report.sh",
+        after="ids2-firstboot.service ids2.target",
+    )
 
 
 def _tar(members: dict[str, bytes]) -> bytes:

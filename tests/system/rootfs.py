@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import shutil
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -19,6 +20,7 @@ BASE_PACKAGES = "systemd-sysv,udev,dbus,e2fsprogs,ca-certificates,iproute2,pytho
 INITRAMFS_MODULES = "virtio_pci\nvirtio_mmio\nvirtio_blk\nvirtio_net\next4\n"
 RECIPE_VERSION = "1"
 KERNELS = {"amd64": "linux-image-amd64", "arm64": "linux-image-arm64"}
+REPORTER_DIR = "usr/local/lib/ids2-test"
 
 
 def cache_dir() -> Path:
@@ -152,3 +154,34 @@ def make_disk(root: Path, disk: Path, size: str = "4G") -> None:
     """An ext4 image of `root`, made without loop mounts."""
     (root / "usr/sbin/policy-rc.d").unlink(missing_ok=True)
     run("mkfs.ext4", "-q", "-F", "-d", str(root), str(disk), size)
+
+
+def install_reporter(
+    root: Path, unit_name: str, program: Path, after: str, interpreter: str = ""
+) -> Path:
+    """Copy `program` into the guest and enable `unit_name` to run it after `after`, its
+    output on the serial console where the test reads it. Returns the guest directory it
+    is in, for the files it needs beside it."""
+    directory = root / REPORTER_DIR
+    directory.mkdir(parents=True, exist_ok=True)
+    shutil.copy(program, directory / program.name)
+    command = f"{interpreter} /{REPORTER_DIR}/{program.name}".strip()
+    (root / "etc/systemd/system" / unit_name).write_text(
+        f"""[Unit]
+Description=ids2 test reporter ({program.name})
+After={after}
+
+[Service]
+Type=exec
+ExecStart={command}
+StandardOutput=journal+console
+StandardError=journal+console
+
+[Install]
+WantedBy=multi-user.target
+"""
+    )
+    wants = root / "etc/systemd/system/multi-user.target.wants"
+    wants.mkdir(parents=True, exist_ok=True)
+    (wants / unit_name).symlink_to(f"/etc/systemd/system/{unit_name}")
+    return directory

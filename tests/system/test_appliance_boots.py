@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.ports import free_port
-from tests.system.rootfs import base_rootfs, install_debs, make_disk
+from tests.system.rootfs import base_rootfs, install_debs, install_reporter, make_disk
 from tests.system.vm import boot
 
 pytestmark = [
@@ -32,20 +32,6 @@ TEST_RULE = (
     'alert http any any -> any any (msg:"ids2 system test"; http.uri; '
     'content:"/ids2-system-test"; sid:9400001; rev:1;)\n'
 )
-REPORT_UNIT = """\
-[Unit]
-Description=ids2 system test reporter
-After=multi-user.target ids2.target
-
-[Service]
-Type=exec
-ExecStart=/usr/bin/python3 /usr/local/lib/ids2-test/guest_report.py
-StandardOutput=journal+console
-StandardError=journal+console
-
-[Install]
-WantedBy=multi-user.target
-"""
 
 GUEST_NETWORK = """\
 [Match]
@@ -96,15 +82,15 @@ def prepare(root: Path, upgrade: Path) -> None:
     rules = root / "var/lib/suricata/rules"
     rules.mkdir(parents=True, exist_ok=True)
     (rules / "suricata.rules").write_text(TEST_RULE)
-    (root / "usr/local/lib/ids2-test").mkdir(parents=True)
-    shutil.copy(HERE / "guest_report.py", root / "usr/local/lib/ids2-test/guest_report.py")
-    shutil.copy(upgrade, root / "usr/local/lib/ids2-test/ids2-upgrade.deb")
     # Not named ids2*: the guest checks that nothing of that name outlives a purge.
-    unit = root / "etc/systemd/system/system-test-report.service"
-    unit.write_text(REPORT_UNIT)
-    wants = root / "etc/systemd/system/multi-user.target.wants"
-    wants.mkdir(parents=True, exist_ok=True)
-    (wants / unit.name).symlink_to(f"/{unit.relative_to(root)}")
+    reporter_dir = install_reporter(
+        root,
+        "system-test-report.service",
+        HERE / "guest_report.py",
+        after="multi-user.target ids2.target",
+        interpreter="/usr/bin/python3",
+    )
+    shutil.copy(upgrade, reporter_dir / "ids2-upgrade.deb")
 
 
 @pytest.fixture(scope="module")
