@@ -78,6 +78,29 @@ def compose_errors(stderr: str) -> str:
     return "; ".join(dict.fromkeys(errors)) or stderr.strip()[-2000:]
 
 
+def remove_by_force(container: Any, attempts: int = 3, pause: float = 1.0) -> None:
+    """Remove a container, running or not; gone already is fine.
+
+    A container in a crash loop can change state while the engine kills it, and podman
+    then refuses ("container state improper: stopped"): the engine is asked again, up to
+    `attempts` times, before StackError says why.
+    """
+    import docker
+
+    for attempt in range(1, attempts + 1):
+        try:
+            container.remove(force=True)
+            return
+        except docker.errors.NotFound:
+            return  # removed meanwhile
+        except docker.errors.APIError as error:
+            if attempt == attempts:
+                raise StackError(f"cannot remove {container.name}: {error}") from None
+            time.sleep(pause)
+        except docker.errors.DockerException as error:
+            raise StackError(f"cannot remove {container.name}: {error}") from None
+
+
 class StackManager:
     """Drives one compose project through the compose CLI and the Docker API."""
 
@@ -141,15 +164,8 @@ class StackManager:
         try:
             self._compose("down", "--remove-orphans", timeout=300)
         except StackError:
-            import docker
-
             for container in self._containers().values():
-                try:
-                    container.remove(force=True)
-                except docker.errors.NotFound:
-                    pass  # removed meanwhile
-                except docker.errors.DockerException as error:
-                    raise StackError(f"cannot remove {container.name}: {error}") from None
+                remove_by_force(container)
             self._compose("down", "--remove-orphans", timeout=300)
 
     def _containers(self) -> dict[str, Any]:
