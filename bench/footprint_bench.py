@@ -37,8 +37,8 @@ GOAL_CPU_PERCENT = 0.5
 WARMUP_SECONDS = 10.0
 SECONDS = float(os.environ.get("IDS2_BENCH_SECONDS", "60"))
 IDS2 = str(Path(sys.executable).parent / "ids2")
-SLEEP = "time.sleep(3600)"
-REQUIRED_BY_ALL = ("time", "yaml", "json", "socket")
+SLEEP = "import time; time.sleep(3600)"
+REQUIRED_BY_ALL = ("yaml", "json", "socket")
 REQUIRED_BY = {"resource": ("psutil",), "metrics": ("psutil", "prometheus_client")}
 REQUIRED_TO_SHIP = ("http.client",)
 FLOOR = "floor "
@@ -92,7 +92,7 @@ def run_controllers(opensearch: dict[str, str]) -> dict[str, tuple[float, float,
         processes = {
             name: start([IDS2, "run", name, "--config", str(config)], env) for name in CONTROLLERS
         }
-        baselines = {"bare python": f"import time; {SLEEP}", **floor_programs(bool(opensearch))}
+        baselines = {"bare python": SLEEP, **floor_programs(bool(opensearch))}
         for name, program in baselines.items():
             processes[name] = start([sys.executable, "-c", program], env)
         try:
