@@ -28,7 +28,7 @@ from tests.support.netns import veth_namespace  # noqa: E402
 
 from ids2.config.load import validate_document  # noqa: E402
 from ids2.config.machine import Machine  # noqa: E402
-from ids2.render.suricata import SuricataFacts, render_text  # noqa: E402
+from ids2.suricata.render import SuricataFacts, render_text  # noqa: E402
 
 STOCK = Path("/etc/suricata/suricata.yaml")
 SESSIONS = int(os.environ.get("IDS2_BENCH_SESSIONS", "10000"))
@@ -168,7 +168,7 @@ def live_drops(
             timeout=600,
         )
         time.sleep(2)
-        from ids2.adapters.suricata_socket import SuricataSocket
+        from ids2.suricata.socket import SuricataSocket
 
         with SuricataSocket(socket_path) as control:
             return int(control.command("iface-stat", iface=interface)["drop"])

@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from ids2.adapters.docker_stack import StackManager
+from ids2.common.stack_files import stack_dir
 from ids2.config.load import Config, load_config
-from ids2.render.stack import stack_dir
+from ids2.stack.compose import StackManager
 from tests.doubles.opensearch_test_double import OpenSearchTestDouble
 from tests.engine.engine import Engine
 from tests.engine.health import HealthPump

@@ -9,9 +9,9 @@ from typing import Any
 
 import yaml
 
-from ids2.apply import apply_files
+from ids2.common.apply import apply_files
 from ids2.config.load import Config, load_config
-from ids2.render import render_all
+from ids2.deploy.render import render_all
 
 TEST_SECRETS = {"grafana_admin_password": "engine-test-grafana"}
 

@@ -22,7 +22,7 @@ import psutil
 import pytest
 import yaml
 
-from ids2.adapters.suricata_socket import SuricataSocket, SuricataSocketError
+from ids2.suricata.socket import SuricataSocket, SuricataSocketError
 from tests.doubles.vector_standin import VectorStandIn
 from tests.engine.engine import Engine, terminate, wait_until
 from tests.engine.sensor import Sensor, sensor_on_engine

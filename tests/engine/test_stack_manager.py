@@ -21,15 +21,15 @@ import pytest
 import yaml
 from prometheus_client import CollectorRegistry
 
-from ids2.adapters.docker_stack import StackError, StackManager
+from ids2.common.stack_files import stack_dir
 from ids2.config.load import Config
 from ids2.controllers.metrics import MetricsController
 from ids2.controllers.resource import production_actions
-from ids2.metrics.stack import StackCollector
-from ids2.render.stack import stack_dir
-from ids2.render.vector import CONTAINER_CA_BUNDLE
+from ids2.shipping.vector import CONTAINER_CA_BUNDLE
+from ids2.stack.collector import StackCollector
+from ids2.stack.compose import StackError, StackManager
 from ids2.state import StateStore
-from ids2.throttle import settings_for
+from ids2.system.throttle import settings_for
 from tests.engine.engine import Engine, wait_until
 from tests.engine.health import HealthPump
 from tests.engine.sensor_config import rendered_config

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.systemd.test_unit_hardening import EXPOSURE_GOAL, exposure
+from tests.integration.system.test_unit_hardening import EXPOSURE_GOAL, exposure
 
 ROOT_DIR = Path(__file__).resolve().parents[2]
 IMAGE_DIR = ROOT_DIR / "image"

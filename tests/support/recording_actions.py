@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ids2.throttle import LevelSettings
+from ids2.system.throttle import LevelSettings
 
 
 @dataclass

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from ids2.controllers.base import Controller
-from ids2.runtime import run_controller
+from ids2.controllers.runtime import run_controller
 
 
 class TickController(Controller):

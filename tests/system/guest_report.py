@@ -249,8 +249,8 @@ def main():
 
     # The throttle action as the ids2 user: polkit lets it set suricata.service's limits.
     code = (
-        "from ids2.throttle_actions import set_suricata_limits;"
-        "from ids2.throttle import LevelSettings;"
+        "from ids2.system.throttle_actions import set_suricata_limits;"
+        "from ids2.system.throttle import LevelSettings;"
         "print(set_suricata_limits(LevelSettings(3, 100, 384, 0.5, 'minimal')))"
     )
     result = subprocess.run(

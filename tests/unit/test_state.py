@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from ids2.state import StateStore, runtime_dir
-from ids2.status import collect, judge
+from ids2.status.report import collect, judge
 
 
 def test_write_then_read_round_trip(tmp_path: Path) -> None:

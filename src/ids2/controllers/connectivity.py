@@ -13,10 +13,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from ids2.config.load import Config
+from ids2.connectivity.backoff import backoff_delay
 from ids2.controllers.base import Controller
-from ids2.pace import pace_factor
-from ids2.probes.backoff import backoff_delay
 from ids2.state import StateStore
+from ids2.system.pace import pace_factor
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ class ConnectivityController(Controller):
         if not endpoint:
             return self._spool_only()
         # Imported only with an endpoint: ssl alone costs a spool-only sensor ~4 MB of RSS.
-        from ids2.probes.round import probe_round
+        from ids2.connectivity.round import probe_round
 
         checks = probe_round(self.config)
         failed = [name for name, result in checks.items() if not result.ok]

@@ -14,17 +14,17 @@ from typing import Any
 from prometheus_client import CollectorRegistry, start_http_server
 from prometheus_client.core import Metric
 
-from ids2.adapters.docker_stack import StackError
-from ids2.adapters.engine_api import stack_states
+from ids2.common.families import gauge
 from ids2.config.load import Config
 from ids2.controllers.base import Controller
+from ids2.controllers.collector import ControllerStateCollector
 from ids2.errors import Ids2Error
-from ids2.metrics.controllers import ControllerStateCollector
-from ids2.metrics.families import gauge
-from ids2.metrics.stack import StackCollector
-from ids2.metrics.suricata import SuricataCollector
-from ids2.metrics.system import SystemCollector
+from ids2.stack.collector import StackCollector
+from ids2.stack.compose import StackError
+from ids2.stack.engine import stack_states
 from ids2.state import StateStore
+from ids2.suricata.collector import SuricataCollector
+from ids2.system.collector import SystemCollector
 
 MIB = 1024 * 1024
 

@@ -14,14 +14,14 @@ from pathlib import Path
 
 import psutil
 
-from ids2.adapters.docker_stack import StackManager
+from ids2.common.stack_files import stack_dir
 from ids2.config.load import Config
 from ids2.controllers.base import Controller
-from ids2.ramdisk import GuardReport, enforce, usage_ratio
-from ids2.render.stack import stack_dir
+from ids2.stack.compose import StackManager
 from ids2.state import StateStore
-from ids2.throttle import LevelSettings, choose_level, settings_for, thresholds
-from ids2.throttle_actions import THROTTLED_SERVICES, SystemAndStackActions, ThrottleActions
+from ids2.system.ramdisk import GuardReport, enforce, usage_ratio
+from ids2.system.throttle import LevelSettings, choose_level, settings_for, thresholds
+from ids2.system.throttle_actions import THROTTLED_SERVICES, SystemAndStackActions, ThrottleActions
 
 log = logging.getLogger(__name__)
 

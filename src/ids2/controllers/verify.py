@@ -14,12 +14,12 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from ids2.canary import send_canary
-from ids2.canary_sinks import CanarySink, OpenSearchSink, SpoolSink
 from ids2.config.load import Config
 from ids2.controllers.base import Controller
-from ids2.pace import pace_factor
+from ids2.shipping.canary import send_canary
+from ids2.shipping.canary_sinks import CanarySink, OpenSearchSink, SpoolSink
 from ids2.state import StateStore
+from ids2.system.pace import pace_factor
 
 log = logging.getLogger(__name__)
 POLL_SECONDS = 1.0
@@ -31,8 +31,8 @@ def make_sink(config: Config) -> CanarySink:
     prefix = shipping["opensearch"]["index_prefix"]
     if not shipping["opensearch"]["endpoint"]:
         return SpoolSink(Path(shipping["spool"]["directory"]), prefix)
-    from ids2.adapters.opensearch_http import make_http_client
-    from ids2.probes.round import ROUND_BUDGET_SECONDS
+    from ids2.connectivity.round import ROUND_BUDGET_SECONDS
+    from ids2.shipping.opensearch.http import make_http_client
 
     timeout = float(config["connectivity"]["timeout_seconds"])
     return OpenSearchSink(make_http_client(config, timeout), prefix, ROUND_BUDGET_SECONDS)

@@ -10,15 +10,16 @@ from pathlib import Path
 
 import yaml
 
-from ids2.adapters.docker_stack import StackManager
-from ids2.adapters.systemd_units import systemctl, systemd_is_running
-from ids2.apply import apply_files
+from ids2.common.apply import apply_files
+from ids2.common.stack_files import stack_dir
 from ids2.config.load import Config, load_secrets
 from ids2.controllers import CONTROLLERS
+from ids2.deploy.history import ConfigHistory
+from ids2.deploy.render import render_all
 from ids2.deploy.runner import DeployError, Phase
-from ids2.history import ConfigHistory
-from ids2.render import render_all
-from ids2.render.stack import CA_BUNDLE, stack_dir
+from ids2.stack.compose import StackManager
+from ids2.stack.render import CA_BUNDLE
+from ids2.system.units import systemctl, systemd_is_running
 
 PROMETHEUS_RELOAD_URL = "http://127.0.0.1:9090/-/reload"
 STACK_HEALTH_TIMEOUT_SECONDS = 300.0
@@ -130,7 +131,7 @@ def check_endpoint(context: DeployContext) -> str:
     if not opensearch["endpoint"]:
         return f"no endpoint: shipping to the local spool {context.config['shipping']['spool']}"
     if opensearch["auth"] == "aws":
-        from ids2.aws_checks import verify_aws
+        from ids2.shipping.opensearch.aws import verify_aws
 
         return verify_aws(context.config)
     return f"self-hosted {opensearch['endpoint']} ({opensearch['auth']} auth): phase D probes it"
@@ -141,7 +142,7 @@ def wait_connectivity(context: DeployContext, timeout: float = 120.0) -> str:
     install the index template and retention policy the daily indices need."""
     if not context.config["shipping"]["opensearch"]["endpoint"]:
         return "local spool: nothing to reach"
-    from ids2.probes.round import probe_round
+    from ids2.connectivity.round import probe_round
 
     deadline = time.monotonic() + timeout
     while True:
@@ -161,8 +162,8 @@ def wait_connectivity(context: DeployContext, timeout: float = 120.0) -> str:
 def prepare_opensearch(context: DeployContext) -> str:
     """The index template and the retention policy, installed or updated in place;
     OpenSearchSetupError says what to fix when OpenSearch refuses them."""
-    from ids2.adapters.opensearch_client import make_client
-    from ids2.opensearch_setup import prepare
+    from ids2.shipping.opensearch.client import make_client
+    from ids2.shipping.opensearch.setup import prepare
 
     timeout = float(context.config["connectivity"]["timeout_seconds"])
     return prepare(make_client(context.config, timeout), context.config)
@@ -170,9 +171,9 @@ def prepare_opensearch(context: DeployContext) -> str:
 
 def verify_pipeline(context: DeployContext) -> str:
     """Phase E: Suricata capturing, and a canary through Vector into the sink."""
-    from ids2.adapters.suricata_socket import SuricataSocket
-    from ids2.canary import send_canary
     from ids2.controllers.verify import make_sink
+    from ids2.shipping.canary import send_canary
+    from ids2.suricata.socket import SuricataSocket
 
     config = context.config
     interface = config["sensor"]["interface"]

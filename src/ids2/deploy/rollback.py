@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ids2.apply import apply_files
+from ids2.common.apply import apply_files
+from ids2.common.rendered import RenderedFile
+from ids2.deploy.history import ConfigHistory
 from ids2.deploy.phases import STACK_FILES, DeployContext, reload_changed, stack_up
-from ids2.history import ConfigHistory
-from ids2.render import RenderedFile, validator_for
+from ids2.deploy.render import validator_for
 
 
 def rollback(context: DeployContext, revision: str) -> str:

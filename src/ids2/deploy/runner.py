@@ -12,8 +12,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TextIO
 
-from ids2.adapters.systemd_notify import Notifier
 from ids2.errors import Ids2Error
+from ids2.system.notify import Notifier
 
 
 class DeployError(Ids2Error):

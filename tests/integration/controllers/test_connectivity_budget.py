@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from ids2.adapters.opensearch_http import make_http_client
-from ids2.canary_sinks import OpenSearchSink
+from ids2.common.deadline import ProbeError
 from ids2.config.load import Config, validate_document
 from ids2.config.machine import Machine
-from ids2.probes import ProbeError
-from ids2.probes.round import ROUND_BUDGET_SECONDS, probe_round
+from ids2.connectivity.round import ROUND_BUDGET_SECONDS, probe_round
+from ids2.shipping.canary_sinks import OpenSearchSink
+from ids2.shipping.opensearch.http import make_http_client
 from tests.support.blackhole import Blackhole
 
 pytestmark = pytest.mark.integration

@@ -10,8 +10,8 @@ from prometheus_client import CollectorRegistry
 
 from ids2.config.load import validate_document
 from ids2.config.machine import Machine
+from ids2.controllers.collector import ControllerStateCollector
 from ids2.controllers.connectivity import ConnectivityController
-from ids2.metrics.controllers import ControllerStateCollector
 from ids2.state import StateStore
 from tests.support.blackhole import Blackhole
 

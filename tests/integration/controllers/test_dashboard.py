@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ids2.pipeline_figures import PIPELINE_QUERIES
+from ids2.status.figures import PIPELINE_QUERIES
 from tests.integration.controllers.test_metrics_prometheus import exporter, scrape  # noqa: F401
 
 DASHBOARD = Path(__file__).resolve().parents[3] / "stack/grafana/dashboards/ids2.json"

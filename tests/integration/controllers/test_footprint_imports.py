@@ -25,10 +25,10 @@ pytestmark = pytest.mark.integration
 
 NEVER = {"docker", "boto3", "botocore", "opensearchpy", "urllib3", "requests"}
 NEVER_OURS = {
-    "ids2.redis_fallback",
-    "ids2.bulk_index",
+    "ids2.shipping.fallback",
+    "ids2.shipping.bulk",
     "ids2.deploy",
-    "ids2.adapters.opensearch_client",
+    "ids2.shipping.opensearch.client",
 }
 # prometheus_client's exposition imports ssl and (through urllib.request) tempfile: only
 # the exporter pays for them.
@@ -94,6 +94,6 @@ def test_shipping_keeps_opensearch_py_out_of_the_controllers(
     would stay in each for good (about 18 MB)."""
     with OpenSearchTestDouble() as double:
         modules = imported_modules(controller, tmp_path, {"endpoint": double.url})
-    assert "ids2.adapters.opensearch_http" in modules
+    assert "ids2.shipping.opensearch.http" in modules
     assert {name.split(".")[0] for name in modules} & NEVER == set()
     assert modules & NEVER_OURS == set()

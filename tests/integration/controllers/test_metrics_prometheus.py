@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ids2.pipeline_figures import PIPELINE_QUERIES, pipeline_figures, query_value
 from ids2.state import StateStore
+from ids2.status.figures import PIPELINE_QUERIES, pipeline_figures, query_value
 from tests.support.ports import free_port
 
 pytestmark = [

@@ -8,13 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from ids2.apply import apply_files
+from ids2.common.apply import apply_files
+from ids2.common.rendered import ValidationError
 from ids2.config.load import Config, validate_document
 from ids2.config.machine import Machine
+from ids2.deploy.history import ConfigHistory
 from ids2.deploy.phases import DeployContext
+from ids2.deploy.render import render_all, validator_for
 from ids2.deploy.rollback import rollback
-from ids2.history import ConfigHistory
-from ids2.render import ValidationError, render_all, validator_for
 
 pytestmark = pytest.mark.integration
 MACHINE = Machine(cpu_count=4, memory_mb=8192, interfaces=frozenset({"eth0"}))

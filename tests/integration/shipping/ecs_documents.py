@@ -13,9 +13,9 @@ import re
 import time
 from typing import Any
 
-from ids2.canary import canary_line
-from tests.integration.vrl.ecs_vrl import transform
-from tests.integration.vrl.test_ecs_transform import corpus_lines
+from ids2.shipping.canary import canary_line
+from tests.integration.shipping.ecs_vrl import transform
+from tests.integration.shipping.test_ecs_transform import corpus_lines
 
 _VRL_TIMESTAMP = re.compile(r"^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}(?:\.\d+)?) UTC$")
 

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from ids2.adapters.opensearch_client import make_client
-from ids2.bulk_index import BulkIndexer, index_name
-from ids2.opensearch_setup import index_template, ism_policy
+from ids2.shipping.bulk import BulkIndexer, index_name
+from ids2.shipping.opensearch.client import make_client
+from ids2.shipping.opensearch.setup import index_template, ism_policy
 from tests.doubles.opensearch_test_double import OpenSearchTestDouble
 from tests.integration.shipping.conftest import shipping_config
 from tests.integration.shipping.ecs_documents import ecs_documents, ecs_lines

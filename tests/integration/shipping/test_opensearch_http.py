@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 from botocore.credentials import Credentials
 
-from ids2.adapters.opensearch_http import (
+from ids2.shipping.opensearch.http import (
     OpenSearchHTTP,
     OpenSearchHTTPError,
     basic_signer,

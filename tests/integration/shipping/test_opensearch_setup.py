@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from ids2.adapters.opensearch_client import make_client
 from ids2.config.load import Config
-from ids2.opensearch_setup import (
+from ids2.shipping.opensearch.client import make_client
+from ids2.shipping.opensearch.setup import (
     OpenSearchSetupError,
     explain,
     index_template,

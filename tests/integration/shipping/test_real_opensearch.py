@@ -20,13 +20,13 @@ from typing import Any
 import pytest
 import yaml
 
-from ids2.adapters.opensearch_client import make_client
-from ids2.adapters.opensearch_http import make_http_client
-from ids2.bulk_index import BulkIndexer, index_name
-from ids2.canary_sinks import OpenSearchSink
 from ids2.config.load import Config
-from ids2.opensearch_setup import policy_id, prepare, template_name
-from ids2.probes.round import probe_round
+from ids2.connectivity.round import probe_round
+from ids2.shipping.bulk import BulkIndexer, index_name
+from ids2.shipping.canary_sinks import OpenSearchSink
+from ids2.shipping.opensearch.client import make_client
+from ids2.shipping.opensearch.http import make_http_client
+from ids2.shipping.opensearch.setup import policy_id, prepare, template_name
 from tests.integration.shipping.conftest import shipping_config
 from tests.integration.shipping.ecs_documents import ecs_documents, ecs_lines
 

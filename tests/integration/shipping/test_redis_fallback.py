@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ids2.adapters.opensearch_client import make_client
-from ids2.adapters.redis_resp import RedisConnection, RedisError
-from ids2.bulk_index import BulkIndexer, BulkIndexError
 from ids2.cli import main
-from ids2.redis_fallback import drain, lock_key, processing_key, spill_depth
-from ids2.render.stack import stack_dir
+from ids2.common.stack_files import stack_dir
+from ids2.shipping.bulk import BulkIndexer, BulkIndexError
+from ids2.shipping.fallback import drain, lock_key, processing_key, spill_depth
+from ids2.shipping.opensearch.client import make_client
+from ids2.shipping.resp import RedisConnection, RedisError
 from tests.doubles.opensearch_test_double import OpenSearchTestDouble
 from tests.integration.shipping.conftest import shipping_config
 from tests.integration.shipping.ecs_documents import ecs_lines

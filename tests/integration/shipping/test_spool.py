@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 import yaml
 
-from ids2.adapters.opensearch_client import make_client
-from ids2.bulk_index import BulkIndexer
 from ids2.cli import main
-from ids2.spool import BUSY_SECONDS, PAUSE_POLL_SECONDS, PROGRESS_FILE, backfill
+from ids2.shipping.bulk import BulkIndexer
+from ids2.shipping.opensearch.client import make_client
+from ids2.shipping.spool import BUSY_SECONDS, PAUSE_POLL_SECONDS, PROGRESS_FILE, backfill
 from tests.doubles.opensearch_test_double import OpenSearchTestDouble
 from tests.integration.shipping.conftest import SignedDouble, shipping_config
 

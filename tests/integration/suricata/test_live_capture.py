@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from ids2.adapters.suricata_socket import SuricataSocket, SuricataSocketError
 from ids2.config.load import validate_document
 from ids2.config.machine import Machine
-from ids2.render.suricata import SuricataFacts, render_text
+from ids2.suricata.render import SuricataFacts, render_text
+from ids2.suricata.socket import SuricataSocket, SuricataSocketError
 from tests.support.netns import HOST_ADDRESS, VethNamespace, veth_namespace
 
 pytestmark = [

@@ -19,7 +19,7 @@ import yaml
 
 from ids2.config.load import validate_document
 from ids2.config.machine import Machine
-from ids2.render.suricata import SuricataFacts, render_text
+from ids2.suricata.render import SuricataFacts, render_text
 from tests.integration.suricata.verify_checks import applies, failed_checks
 
 pytestmark = [

@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 import yaml
 
-from ids2.apply import apply_files
+from ids2.common.apply import apply_files
+from ids2.common.rendered import RenderedFile, ValidationError
 from ids2.config.load import validate_document
 from ids2.config.machine import Machine
-from ids2.render import RenderedFile, ValidationError
-from ids2.render.suricata import SuricataFacts, check_with_suricata, render_text
+from ids2.suricata.render import SuricataFacts, check_with_suricata, render_text
 
 pytestmark = [
     pytest.mark.integration,

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from ids2.adapters.suricata_socket import SuricataSocket
 from ids2.config.load import Config, validate_document
 from ids2.config.machine import Machine
-from ids2.render.suricata import SuricataFacts, render_text
-from ids2.rules import RulePaths, RulesError, update_rules
+from ids2.suricata.render import SuricataFacts, render_text
+from ids2.suricata.rules import RulePaths, RulesError, update_rules
+from ids2.suricata.socket import SuricataSocket
 from tests.integration.suricata.test_live_capture import Quiet, wait_capturing
 from tests.support.netns import HOST_ADDRESS, VethNamespace, veth_namespace
 

@@ -10,11 +10,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ids2.canary import canary_path
-from ids2.canary_sinks import SpoolSink
 from ids2.config.load import validate_document
 from ids2.config.machine import Machine
 from ids2.controllers.verify import VerifyController
+from ids2.shipping.canary import canary_path
+from ids2.shipping.canary_sinks import SpoolSink
 from ids2.state import StateStore
 
 MACHINE = Machine(4, 8192, frozenset({"eth0"}))

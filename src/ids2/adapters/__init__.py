@@ -1,1 +1,0 @@
-"""Adapters to the world outside the agent: systemd, Suricata, OpenSearch, AWS, Docker."""

@@ -1,0 +1,58 @@
+"""The `ids2` command: the parser and main(); each sub-command group is a module beside this one."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from ids2 import __version__
+from ids2.config.load import DEFAULT_PATH
+from ids2.errors import Ids2Error
+
+log = logging.getLogger("ids2")
+
+COMMAND_MODULES = ("config", "run", "status", "rules", "spool", "deploy", "up", "firstboot")
+"""The modules under ids2.cli, each registering its sub-commands, in the order --help lists them."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser; --config is accepted before or after the sub-command."""
+    parser = argparse.ArgumentParser(prog="ids2", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"ids2 {__version__}")
+    parser.add_argument("--debug", action="store_true", help="debug logging and full tracebacks")
+    parser.add_argument("--config", metavar="PATH", default=None, help=argparse.SUPPRESS)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    config_option = argparse.ArgumentParser(add_help=False)
+    config_option.add_argument(
+        "--config",
+        metavar="PATH",
+        default=argparse.SUPPRESS,
+        help=f"configuration file (default: $IDS2_CONFIG, then {DEFAULT_PATH})",
+    )
+    for module in COMMAND_MODULES:
+        importlib.import_module(f"ids2.cli.{module}").add_parser(commands, config_option)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command; expected failures become one clear message and an exit status."""
+    args = build_parser().parse_args(argv)
+    debug = args.debug or os.environ.get("IDS2_DEBUG") == "1"
+    from ids2.logsetup import configure
+
+    configure(debug)
+    try:
+        status: int = args.handler(args)
+        return status
+    except Ids2Error as error:
+        if debug:
+            raise
+        print(f"ids2: {error}" if "\n" not in str(error) else str(error), file=sys.stderr)
+        return error.exit_status
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,1 @@
+"""The base every stage shares: rendered files and their checked apply, metric families, limits."""

@@ -1,0 +1,131 @@
+"""`ids2 up`: the whole sensor in the foreground, where ids2 is not installed as a package.
+
+This is what `make run` starts on a development or evaluation machine: the RAM disk, the
+rendered configs, Suricata capturing on the configured interface, the stack when a Docker
+engine answers, and the four controllers, each a child process. Ctrl-C stops them all.
+On an appliance, systemd does this job through ids2.target instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from ids2.common.apply import apply_files
+from ids2.config.load import Config, load_config
+from ids2.controllers import CONTROLLERS
+from ids2.deploy.render import render_all
+from ids2.errors import Ids2Error
+from ids2.shipping.canary import CANARY_DIRECTORY
+from ids2.state import StateStore, runtime_dir
+from ids2.status.report import collect, render_text
+
+log = logging.getLogger(__name__)
+STATUS_EVERY_SECONDS = 30.0
+
+
+def ensure_ramdisk(config: Config) -> str:
+    """Mount the tmpfs RAM disk when we may (root), else use a plain directory."""
+    mount_point = Path(config["ramdisk"]["mount_point"])
+    mount_point.mkdir(parents=True, exist_ok=True)
+    if os.path.ismount(mount_point):
+        state = f"{mount_point} already mounted"
+    elif os.geteuid() != 0:
+        state = f"{mount_point} is a plain directory (mounting a tmpfs needs root)"
+    else:
+        size = f"size={config['ramdisk']['size_mb']}m,mode=0755,nosuid,nodev,noexec"
+        subprocess.run(["mount", "-t", "tmpfs", "-o", size, "tmpfs", str(mount_point)], check=True)
+        state = f"tmpfs mounted on {mount_point}"
+    (mount_point / CANARY_DIRECTORY).mkdir(exist_ok=True)
+    return state
+
+
+def render_configs(config: Config) -> str:
+    """Render, validate and install every generated file; name what changed."""
+    report = apply_files(render_all(config), Path(config["paths"]["rendered_dir"]))
+    return f"changed: {', '.join(report.changed) or 'nothing'}"
+
+
+def start_suricata(config: Config) -> subprocess.Popen[bytes]:
+    """Suricata on the configured interface with the rendered config, as a child process."""
+    suricata = shutil.which("suricata")
+    if suricata is None:
+        raise Ids2Error("suricata is not installed (sudo make deps installs it)")
+    rendered = Path(config["paths"]["rendered_dir"]) / "suricata.yaml"
+    runtime_dir().mkdir(parents=True, exist_ok=True)  # for the pidfile; no unit made it here
+    command = [
+        suricata,
+        "-c",
+        str(rendered),
+        "--af-packet",
+        "--pidfile",
+        str(runtime_dir() / "suricata.pid"),
+    ]
+    return subprocess.Popen(command)
+
+
+def start_controller(name: str, config_path: Path) -> subprocess.Popen[bytes]:
+    """One controller as a child process, exactly as its systemd unit would run it.
+
+    Children get sessions of their own, so Ctrl-C reaches only `ids2 up`, which then
+    stops them in order.
+    """
+    return subprocess.Popen(
+        [sys.executable, "-m", "ids2", "run", name, "--config", str(config_path)]
+    )
+
+
+def _stop(children: dict[str, subprocess.Popen[bytes]]) -> None:
+    for process in reversed(list(children.values())):
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+    for name, process in children.items():
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            log.warning("%s did not stop in 15 s; killing it", name)
+            process.kill()
+
+
+def up(config_path: Path, start_stack: Callable[[Config], str]) -> int:
+    """Run the sensor until Ctrl-C or until a child dies; return the exit status."""
+    config = load_config(config_path)
+    for warning in config.warnings:
+        log.warning("%s: %s", config.source, warning)
+    print(f"RAM disk: {ensure_ramdisk(config)}", flush=True)
+    print(f"configs: {render_configs(config)}", flush=True)
+    print(f"stack: {start_stack(config)}", flush=True)
+    stop = False
+
+    def on_signal(_signum: int, _frame: object) -> None:
+        nonlocal stop
+        stop = True
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    children = {"suricata": start_suricata(config)}
+    children.update({name: start_controller(name, config_path) for name in CONTROLLERS})
+    store = StateStore(runtime_dir())
+    next_status = time.monotonic() + 5
+    try:
+        while not stop:
+            time.sleep(0.5)
+            if stop:
+                break
+            dead = {name: p.returncode for name, p in children.items() if p.poll() is not None}
+            if dead:
+                print(f"stopped unexpectedly: {dead}; stopping the rest", file=sys.stderr)
+                return 1
+            if time.monotonic() >= next_status:
+                print(render_text(collect(store)), flush=True)
+                next_status = time.monotonic() + STATUS_EVERY_SECONDS
+    finally:
+        _stop(children)
+    return 0

@@ -1,1 +1,0 @@
-"""Prometheus collectors, one per source; each builds fresh families on every scrape."""

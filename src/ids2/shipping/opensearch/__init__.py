@@ -1,0 +1,1 @@
+"""OpenSearch: the HTTP clients and their auth, template and ISM setup, the AWS domain checks."""

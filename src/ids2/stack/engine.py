@@ -1,0 +1,70 @@
+"""Read-only look at the stack's containers over the Docker Engine API's unix socket.
+
+The metrics controller reports each service's state every few seconds for the life of the
+sensor. The docker SDK (requests, urllib3, docker) would cost that small process about
+15 MB for two GET requests, so this reader speaks the two calls with the standard library;
+everything that changes containers stays with StackManager and the SDK.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import socket
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from ids2.stack.compose import PROJECT_LABEL, SERVICE_LABEL, ServiceState, StackError
+
+DEFAULT_SOCKET = Path("/var/run/docker.sock")
+API_VERSION = "v1.41"  # served by Docker >= 20.10 and by podman 4
+
+
+def engine_socket() -> Path:
+    """The engine's unix socket: $DOCKER_HOST when it names one, else Docker's default."""
+    host = os.environ.get("DOCKER_HOST", "")
+    if not host:
+        return DEFAULT_SOCKET
+    if not host.startswith("unix://"):
+        raise StackError(f"DOCKER_HOST={host!r}: only unix:// sockets are read here")
+    return Path(host.removeprefix("unix://"))
+
+
+class _UnixConnection(http.client.HTTPConnection):
+    def __init__(self, path: Path, timeout: float) -> None:
+        super().__init__("localhost", timeout=timeout)
+        self.path = path
+
+    def connect(self) -> None:
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.settimeout(self.timeout)
+        self.sock.connect(str(self.path))
+
+
+def _get(path: Path, url: str, timeout: float) -> Any:
+    connection = _UnixConnection(path, timeout)
+    try:
+        connection.request("GET", f"/{API_VERSION}{url}")
+        response = connection.getresponse()
+        body = response.read()
+    except OSError as error:  # refused, missing socket, permission, timeout
+        raise StackError(f"no Docker engine answers on {path}: {error}") from None
+    finally:
+        connection.close()
+    if response.status != 200:
+        raise StackError(f"engine answered {response.status} to GET {url}: {body[:200]!r}")
+    return json.loads(body)
+
+
+def stack_states(project: str, timeout: float = 2.0) -> dict[str, ServiceState]:
+    """Each service of the compose project as the engine reports it; StackError if none answers."""
+    path = engine_socket()
+    filters = quote(json.dumps({"label": [f"{PROJECT_LABEL}={project}"]}))
+    states = {}
+    for summary in _get(path, f"/containers/json?all=1&filters={filters}", timeout):
+        service = (summary.get("Labels") or {}).get(SERVICE_LABEL) or summary["Id"][:12]
+        attrs = _get(path, f"/containers/{summary['Id']}/json", timeout)
+        states[service] = ServiceState.from_inspect(service, attrs)
+    return states

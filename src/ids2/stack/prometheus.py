@@ -1,0 +1,66 @@
+"""prometheus.yml for the stack's Prometheus, which scrapes everything that exports metrics.
+
+Prometheus runs in the host's network namespace, listening on 127.0.0.1:9090 only, so that
+it reaches the ids2 exporter on loopback and the containers' ports published on loopback.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from ids2.common.rendered import RenderedFile, check_with_tool, tool_missing_note
+from ids2.config.load import Config
+
+PROMETHEUS_ADDRESS = "127.0.0.1:9090"
+VECTOR_METRICS_ADDRESS = "127.0.0.1:9598"
+REDIS_EXPORTER_ADDRESS = "127.0.0.1:9121"
+RULES_GLOB = "/etc/prometheus/rules/*.yml"
+
+
+def _job(name: str, target: str, interval: str | None = None) -> dict[str, object]:
+    job: dict[str, object] = {"job_name": name, "static_configs": [{"targets": [target]}]}
+    if interval is not None:
+        job["scrape_interval"] = interval
+    return job
+
+
+def prometheus_config(config: Config) -> dict[str, object]:
+    """The configuration as data: scrape jobs for ids2, Vector, Redis and Prometheus."""
+    metrics = config["metrics"]
+    exporter = f"{metrics['listen_address']}:{metrics['port']}"
+    return {
+        "global": {
+            "scrape_interval": "15s",
+            "evaluation_interval": "15s",
+            "external_labels": {"sensor": "ids2"},
+        },
+        "rule_files": [RULES_GLOB],
+        "scrape_configs": [
+            _job("ids2", exporter, "10s"),
+            _job("vector", VECTOR_METRICS_ADDRESS),
+            _job("redis", REDIS_EXPORTER_ADDRESS),
+            _job("prometheus", PROMETHEUS_ADDRESS),
+        ],
+    }
+
+
+def check_with_promtool(path: Path) -> str:
+    """`promtool check config`, the check Prometheus itself applies at start."""
+    missing = tool_missing_note("promtool")
+    if missing:
+        return missing
+    return check_with_tool(
+        ["promtool", "check", "config", "--syntax-only", str(path)], "promtool check config"
+    )
+
+
+VALIDATORS = {"prometheus.yml": check_with_promtool}
+
+
+def render(config: Config) -> list[RenderedFile]:
+    """prometheus.yml, checked by promtool."""
+    text = "# Rendered by ids2 from /etc/ids2/config.yaml; edit that file, not this one.\n"
+    text += yaml.safe_dump(prometheus_config(config), sort_keys=False)
+    return [RenderedFile("prometheus.yml", text, VALIDATORS["prometheus.yml"])]

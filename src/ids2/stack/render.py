@@ -1,0 +1,119 @@
+"""stack.env, grafana.env and ca-bundle.pem: what docker-compose.yml takes from the config.
+
+The compose file itself is static (stack/docker-compose.yml); everything that depends on
+/etc/ids2/config.yaml reaches it through these files. grafana.env carries the generated
+admin password and is readable by root only. ca-bundle.pem is a copy of
+`shipping.opensearch.ca_bundle` for Vector (a placeholder Vector never reads when none is
+set, since compose cannot mount a file only sometimes); the copy makes a changed bundle a
+changed rendered file, so the deploy restarts Vector for it and the history records it.
+"""
+
+from __future__ import annotations
+
+import re
+import ssl
+from pathlib import Path
+
+from ids2.common.rendered import RenderedFile, ValidationError
+from ids2.common.stack_files import stack_dir
+from ids2.config.load import Config, load_secrets
+from ids2.errors import ConfigError
+
+CPU_PERIOD_MS = 100
+CA_BUNDLE = "ca-bundle.pem"
+CA_PLACEHOLDER = "# shipping.opensearch.ca_bundle is not set: Vector uses its system store.\n"
+
+
+def cpu_quota(cpus: float) -> str:
+    """A compose cpu_quota duration for `cpus` cores over the 100 ms period."""
+    return f"{max(round(cpus * CPU_PERIOD_MS * 1000), 1000)}us"
+
+
+def _env_file(values: dict[str, str]) -> str:
+    lines = ["# Rendered by ids2 from /etc/ids2/config.yaml; edit that file, not this one."]
+    lines += [f"{key}={value}" for key, value in values.items()]
+    return "\n".join(lines) + "\n"
+
+
+def stack_environment(config: Config) -> dict[str, str]:
+    """Every variable docker-compose.yml needs, by name."""
+    stack, paths = config["stack"], config["paths"]
+    values = {
+        "IDS2_RENDERED_DIR": paths["rendered_dir"],
+        "IDS2_STATE_DIR": paths["state_dir"],
+        "IDS2_RAMDISK": config["ramdisk"]["mount_point"],
+        "IDS2_SPOOL_DIR": config["shipping"]["spool"]["directory"],
+        "IDS2_STACK_DIR": str(stack_dir()),
+        # SigV4 profiles live beside the secrets file (/etc/ids2/aws in production).
+        "IDS2_AWS_DIR": str(Path(config["shipping"]["secrets_file"]).parent / "aws"),
+        "IDS2_REDIS_MAXMEMORY": f"{stack['redis']['memory_mb'] * 4 // 5}mb",
+        "IDS2_PROMETHEUS_RETENTION": f"{stack['prometheus']['retention_days']}d",
+        "IDS2_GRAFANA_ADDRESS": stack["grafana"]["listen_address"],
+        "IDS2_GRAFANA_PORT": str(stack["grafana"]["port"]),
+    }
+    for service in ("vector", "redis", "prometheus", "grafana"):
+        prefix = f"IDS2_{service.upper()}"
+        values[f"{prefix}_CPU_QUOTA"] = cpu_quota(stack[service]["cpus"])
+        values[f"{prefix}_MEMORY"] = f"{stack[service]['memory_mb']}m"
+    return values
+
+
+def check_variables(path: Path) -> str:
+    """Every ${VARIABLE} that docker-compose.yml interpolates is defined in the env file."""
+    compose_text = (stack_dir() / "docker-compose.yml").read_text(encoding="utf-8")
+    wanted = set(re.findall(r"\$\{(\w+)", compose_text))
+    defined = {
+        line.split("=", 1)[0]
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if "=" in line and not line.startswith("#")
+    }
+    missing = sorted(wanted - defined)
+    if missing:
+        raise ValidationError(f"docker-compose.yml needs {', '.join(missing)}, not rendered")
+    return f"all {len(wanted)} compose variables defined"
+
+
+def check_ca_bundle(path: Path) -> str:
+    """The bundle holds at least one certificate that TLS libraries accept (or is the
+    placeholder rendered when none is configured)."""
+    if path.read_text(encoding="utf-8", errors="replace") == CA_PLACEHOLDER:
+        return "placeholder: no CA bundle configured"
+    try:
+        context = ssl.create_default_context(cafile=str(path))
+    except ssl.SSLError as error:
+        raise ValidationError(f"not a PEM CA bundle: {error}") from None
+    count = len(context.get_ca_certs())
+    return f"{count} CA certificate{'s' if count != 1 else ''}"
+
+
+VALIDATORS = {"stack.env": check_variables, CA_BUNDLE: check_ca_bundle}
+
+
+def ca_bundle(config: Config) -> RenderedFile:
+    """ca-bundle.pem: the configured CA bundle, checked, or a placeholder when none is set."""
+    configured = config["shipping"]["opensearch"]["ca_bundle"]
+    if not configured:
+        return RenderedFile(CA_BUNDLE, CA_PLACEHOLDER, VALIDATORS[CA_BUNDLE])
+    try:
+        text = Path(configured).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        reason = getattr(error, "strerror", None) or str(error)
+        raise ConfigError(
+            config.source,
+            [
+                "at 'shipping.opensearch.ca_bundle': expected a readable PEM CA bundle, "
+                f"got {configured!r} ({reason})"
+            ],
+        ) from None
+    return RenderedFile(CA_BUNDLE, text, VALIDATORS[CA_BUNDLE])
+
+
+def render(config: Config) -> list[RenderedFile]:
+    """stack.env for compose, grafana.env (0600) with the admin password, ca-bundle.pem."""
+    secrets = load_secrets(Path(config["shipping"]["secrets_file"]))
+    grafana = {"GF_SECURITY_ADMIN_PASSWORD": secrets["grafana_admin_password"]}
+    return [
+        RenderedFile("stack.env", _env_file(stack_environment(config)), VALIDATORS["stack.env"]),
+        RenderedFile("grafana.env", _env_file(grafana), mode=0o600),
+        ca_bundle(config),
+    ]

@@ -1,0 +1,1 @@
+"""`ids2 status`: controller health from the state files, and the sensor's facts beside it."""

@@ -1,0 +1,1 @@
+"""Suricata: suricata.yaml, rule updates and live reload, the command socket, its collector."""

@@ -1,0 +1,326 @@
+"""suricata.yaml for Suricata 7 from the config: af-packet capture, EVE on the RAM disk.
+
+A pure function of the config and a few facts about the machine and the installed binary
+(cores, Hyperscan), so tests render for a 4-core Pi on any machine. Every rendered file is
+checked with `suricata -T` before it may replace the running one.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ids2.common.rendered import RenderedFile, ValidationError, tool_missing_note
+from ids2.config.load import Config
+
+RULES_DIR = "/var/lib/suricata/rules"
+# Shares of the memory budget; they add up to 1.
+MEMCAP_SHARES = {
+    "flow": 0.20,
+    "stream": 0.15,
+    "reassembly": 0.35,
+    "defrag": 0.05,
+    "host": 0.05,
+    "ippair": 0.05,
+    "http": 0.10,
+    "ftp": 0.05,
+}
+
+
+@dataclass(frozen=True)
+class SuricataFacts:
+    """What the rendered config depends on besides the config file."""
+
+    cpu_count: int
+    hyperscan: bool
+
+    @classmethod
+    def of_this_machine(cls) -> SuricataFacts:
+        return cls(os.cpu_count() or 1, hyperscan_available())
+
+
+@functools.cache
+def hyperscan_available() -> bool:
+    """Whether the installed Suricata was built with Hyperscan (x86 only)."""
+    binary = shutil.which("suricata")
+    if binary is None:
+        return False
+    info = subprocess.run(
+        [binary, "--build-info"], capture_output=True, text=True, check=False, timeout=30
+    ).stdout
+    return re.search(r"Hyperscan support:\s+yes", info) is not None
+
+
+def cpu_sets(
+    workers: int, cpu_count: int, management: list[int], worker: list[int]
+) -> tuple[list[int], list[int]]:
+    """Management and worker cores: configured ones, else 0-1 and the rest on 4+ cores."""
+    if not management:
+        management = [0, 1] if cpu_count >= 4 else list(range(cpu_count))
+    if not worker:
+        rest = [core for core in range(cpu_count) if core not in management]
+        worker = rest[: max(workers, 1)] if cpu_count >= 4 and rest else list(range(cpu_count))
+    return management, worker
+
+
+def ring_sizes(budget_mb: int, workers: int) -> tuple[int, int]:
+    """(ring-size in packets per worker, block-size in bytes) for tpacket-v3.
+
+    The rings live outside the memcaps; about a tenth of the budget goes to them, split
+    between workers, in blocks of 1 MiB (capped so a 4 GiB budget stays sane).
+    """
+    block_size = 1 << 20
+    ring_bytes = budget_mb * (1 << 20) // 10 // max(workers, 1)
+    return max(min(ring_bytes // 2048, 1 << 16), 2048), block_size
+
+
+def _memcaps(budget_mb: int) -> dict[str, str]:
+    return {name: f"{max(int(budget_mb * share), 1)}mb" for name, share in MEMCAP_SHARES.items()}
+
+
+def _eve(config: Config) -> dict[str, Any]:
+    ramdisk = config["ramdisk"]
+    types: list[Any] = [
+        {
+            "alert": {
+                "payload-printable": True,
+                "packet": False,
+                "metadata": True,
+                "http-body-printable": True,
+                "tagged-packets": True,
+            }
+        },
+        # Decoder, stream and app-layer anomalies are off by default; we want them.
+        {"anomaly": {"enabled": True, "types": {"decode": True, "stream": True, "applayer": True}}},
+        {"http": {"extended": True}},
+        {"dns": {"version": 2, "formats": ["detailed", "grouped"]}},
+        {"tls": {"extended": True}},
+        "ssh",
+        {"files": {"force-magic": False}},  # event_type fileinfo
+        {"dhcp": {"extended": True}},
+        "smb",
+        "ftp",
+        {"smtp": {"extended": True}},
+        "flow",
+        {"stats": {"totals": True, "threads": False, "deltas": False}},
+    ]
+    return {
+        "eve-log": {
+            "enabled": True,
+            "filetype": "regular",
+            # A new file every rotate interval; Vector deletes each once fully read.
+            "filename": f"{ramdisk['mount_point']}/eve-%Y%m%dT%H%M%S.json",
+            "rotate-interval": f"{ramdisk['rotate_interval_seconds']}s",
+            "community-id": True,
+            "types": types,
+        }
+    }
+
+
+def suricata_config(config: Config, facts: SuricataFacts) -> dict[str, Any]:
+    """The whole configuration as data."""
+    sensor = config["sensor"]
+    management, worker = cpu_sets(
+        sensor["workers"], facts.cpu_count, sensor["management_cores"], sensor["worker_cores"]
+    )
+    ring_size, block_size = ring_sizes(sensor["memory_budget_mb"], sensor["workers"])
+    caps = _memcaps(sensor["memory_budget_mb"])
+    capture: dict[str, Any] = {
+        "interface": sensor["interface"],
+        "threads": sensor["workers"],
+        "cluster-id": 99,
+        "cluster-type": "cluster_flow",
+        "defrag": True,
+        "use-mmap": True,
+        "tpacket-v3": True,
+        "ring-size": ring_size,
+        "block-size": block_size,
+    }
+    if sensor["bpf_filter"]:
+        capture["bpf-filter"] = sensor["bpf_filter"]
+    home = "[" + ",".join(sensor["home_networks"]) + "]"
+    return {
+        "vars": {
+            "address-groups": {
+                "HOME_NET": home,
+                "EXTERNAL_NET": "!$HOME_NET",
+                **{
+                    name: "$HOME_NET"
+                    for name in (
+                        "HTTP_SERVERS",
+                        "SMTP_SERVERS",
+                        "SQL_SERVERS",
+                        "DNS_SERVERS",
+                        "TELNET_SERVERS",
+                        "DC_SERVERS",
+                        "DNP3_SERVER",
+                        "DNP3_CLIENT",
+                        "MODBUS_CLIENT",
+                        "MODBUS_SERVER",
+                        "ENIP_CLIENT",
+                        "ENIP_SERVER",
+                    )
+                },
+                "AIM_SERVERS": "$EXTERNAL_NET",
+            },
+            "port-groups": {
+                "HTTP_PORTS": "80",
+                "SHELLCODE_PORTS": "!80",
+                "ORACLE_PORTS": "1521",
+                "SSH_PORTS": "22",
+                "DNP3_PORTS": "20000",
+                "MODBUS_PORTS": "502",
+                "FILE_DATA_PORTS": "[$HTTP_PORTS,110,143]",
+                "FTP_PORTS": "21",
+                "GENEVE_PORTS": "6081",
+                "VXLAN_PORTS": "4789",
+                "TEREDO_PORTS": "3544",
+            },
+        },
+        "default-log-dir": "/var/log/suricata",
+        "stats": {"enabled": True, "interval": 30, "decoder-events": True},
+        "outputs": [_eve(config)],
+        "logging": {
+            "default-log-level": "notice",
+            "outputs": [
+                {"console": {"enabled": True}},
+                {"file": {"enabled": True, "level": "info", "filename": "suricata.log"}},
+            ],
+        },
+        "af-packet": [capture, {"interface": "default"}],
+        "unix-command": {"enabled": True, "filename": sensor["unix_socket"]},
+        "app-layer": {
+            "protocols": {
+                "http": {"enabled": True, "memcap": caps["http"]},
+                "ftp": {"enabled": True, "memcap": caps["ftp"]},
+                "tls": {
+                    "enabled": True,
+                    "detection-ports": {"dp": 443},
+                    "ja3-fingerprints": True,
+                    "ja4-fingerprints": True,
+                },
+                "dns": {"tcp": {"enabled": True}, "udp": {"enabled": True}},
+                "ssh": {"enabled": True, "hassh": True},
+                "smtp": {
+                    "enabled": True,
+                    "raw-extraction": False,
+                    "mime": {
+                        "decode-mime": True,
+                        "decode-base64": True,
+                        "decode-quoted-printable": True,
+                        "header-value-depth": 2000,
+                        "extract-urls": True,
+                        "body-md5": False,
+                    },
+                },
+                "smb": {"enabled": True},
+                "dhcp": {"enabled": True},
+            }
+        },
+        "flow": {
+            "memcap": caps["flow"],
+            "hash-size": 65536,
+            "prealloc": 10000,
+            "emergency-recovery": 30,
+        },
+        "stream": {
+            "memcap": caps["stream"],
+            "checksum-validation": False,
+            "reassembly": {"memcap": caps["reassembly"], "depth": "1mb"},
+        },
+        "defrag": {"memcap": caps["defrag"]},
+        "host": {"memcap": caps["host"]},
+        "ippair": {"memcap": caps["ippair"]},
+        "decoder": {"teredo": {"enabled": True}, "vxlan": {"enabled": True}},
+        "detect": {
+            "profile": "medium",
+            "sgh-mpm-context": "auto",
+            "inspection-recursion-limit": 3000,
+        },
+        "mpm-algo": "hs" if facts.hyperscan else "ac-ks",
+        "spm-algo": "hs" if facts.hyperscan else "bm",
+        "threading": {
+            "set-cpu-affinity": True,
+            "cpu-affinity": [
+                {"management-cpu-set": {"cpu": management}},
+                {
+                    "worker-cpu-set": {
+                        "cpu": worker,
+                        "mode": "exclusive",
+                        "prio": {"default": "high"},
+                    }
+                },
+            ],
+            "detect-thread-ratio": 1.0,
+        },
+        "default-rule-path": RULES_DIR,
+        "rule-files": ["suricata.rules"],
+        "classification-file": "/etc/suricata/classification.config",
+        "reference-config-file": "/etc/suricata/reference.config",
+        "threshold-file": "/etc/suricata/threshold.config",
+    }
+
+
+def render_text(config: Config, facts: SuricataFacts) -> str:
+    """The YAML text Suricata reads (it requires the %YAML 1.1 header)."""
+    body = yaml.safe_dump(suricata_config(config, facts), sort_keys=False, width=100)
+    return (
+        "%YAML 1.1\n---\n# Rendered by ids2 from /etc/ids2/config.yaml; "
+        "edit that file, not this one.\n" + body
+    )
+
+
+def outputs_moved_to(text: str, directory: str) -> str:
+    """The config with every output file in `directory`, for `suricata -T`.
+
+    -T opens the output files: tested in place, each check would leave an empty EVE file
+    on the RAM disk, where Vector and the high-water guard would take it for real output.
+    """
+    document = yaml.safe_load(text)
+    for output in document.get("outputs") or []:
+        for settings in output.values():
+            if isinstance(settings, dict) and "filename" in settings:
+                settings["filename"] = f"{directory}/{Path(settings['filename']).name}"
+    return "%YAML 1.1\n---\n" + yaml.safe_dump(document, sort_keys=False)
+
+
+def check_with_suricata(path: Path, rules_dir: Path = Path(RULES_DIR)) -> str:
+    """`suricata -T -c FILE`: the config, with the installed ruleset when there is one.
+
+    Before the first rule update there is no ruleset; the config alone is tested then
+    (with no rules), so a fresh sensor can start capturing and logging flows at once.
+    """
+    missing = tool_missing_note("suricata")
+    if missing:
+        return missing
+    ruleset = rules_dir / "suricata.rules"
+    rules = str(ruleset) if ruleset.exists() else "/dev/null"
+    with tempfile.TemporaryDirectory(prefix="ids2-suricata-test-") as scratch:
+        tested = Path(scratch) / "suricata.yaml"
+        tested.write_text(outputs_moved_to(path.read_text(encoding="utf-8"), scratch))
+        command = ["suricata", "-T", "-c", str(tested), "-l", scratch, "-S", rules]
+        result = subprocess.run(command, capture_output=True, text=True, check=False, timeout=300)
+    if result.returncode != 0:
+        output = (result.stdout + result.stderr).splitlines()
+        lines = [line for line in output if line.startswith("E:") or "rror" in line]
+        lines = lines or output[-5:]
+        raise ValidationError("suricata -T refused it:\n" + "\n".join(lines[-10:]))
+    return "suricata -T: ok" if ruleset.exists() else "suricata -T: ok (no ruleset installed yet)"
+
+
+VALIDATORS = {"suricata.yaml": check_with_suricata}
+
+
+def render(config: Config) -> list[RenderedFile]:
+    """suricata.yaml, checked by suricata -T."""
+    text = render_text(config, SuricataFacts.of_this_machine())
+    return [RenderedFile("suricata.yaml", text, VALIDATORS["suricata.yaml"])]

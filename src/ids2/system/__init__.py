@@ -1,0 +1,1 @@
+"""The host: RAM disk, throttle levels and actions, pace, systemd, first boot, host metrics."""

@@ -1,0 +1,138 @@
+"""stack.env and grafana.env as rendered, checked by Debian's docker-compose itself."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from ids2.common.apply import apply_files
+from ids2.common.rendered import ValidationError
+from ids2.common.stack_files import stack_dir
+from ids2.config.load import Config, validate_document
+from ids2.config.machine import Machine
+from ids2.errors import ConfigError
+from ids2.stack.render import CA_BUNDLE, check_variables, cpu_quota, render
+from tests.support.tls_certs import make_ca
+
+pytestmark = pytest.mark.integration
+MACHINE = Machine(cpu_count=4, memory_mb=8192, interfaces=frozenset({"eth0"}))
+
+
+def config_in(tmp_path: Path, ca_bundle: str = "") -> Config:
+    secrets = tmp_path / "secrets.yaml"
+    secrets.write_text("grafana_admin_password: s3cret-grafana\n")
+    secrets.chmod(0o600)
+    document = {
+        "paths": {"rendered_dir": str(tmp_path / "rendered")},
+        "shipping": {"secrets_file": str(secrets), "opensearch": {"ca_bundle": ca_bundle}},
+        "stack": {"vector": {"cpus": 0.75, "memory_mb": 900}},
+    }
+    return validate_document(document, "/etc/ids2/config.yaml", MACHINE)
+
+
+def test_cpu_quota_is_a_compose_duration() -> None:
+    assert cpu_quota(1.0) == "100000us"
+    assert cpu_quota(0.5) == "50000us"
+    assert cpu_quota(0.001) == "1000us"
+
+
+def test_env_files_carry_limits_and_keep_the_password_private(tmp_path: Path) -> None:
+    config = config_in(tmp_path)
+    rendered = tmp_path / "rendered"
+    report = apply_files(render(config), rendered)
+    assert report.notes["stack.env"].startswith("all ")
+    stack_env = (rendered / "stack.env").read_text()
+    assert "IDS2_VECTOR_CPU_QUOTA=75000us\n" in stack_env
+    assert "IDS2_VECTOR_MEMORY=900m\n" in stack_env
+    assert "s3cret" not in stack_env
+    grafana_env = rendered / "grafana.env"
+    assert grafana_env.stat().st_mode & 0o777 == 0o600
+    assert "GF_SECURITY_ADMIN_PASSWORD=s3cret-grafana\n" in grafana_env.read_text()
+
+
+def test_a_missing_variable_is_refused(tmp_path: Path) -> None:
+    env = tmp_path / "stack.env"
+    env.write_text("IDS2_RENDERED_DIR=/x\n")
+    with pytest.raises(
+        ValidationError, match=r"docker-compose\.yml needs IDS2_AWS_DIR, IDS2_GRAFANA_ADDRESS"
+    ):
+        check_variables(env)
+
+
+@pytest.mark.skipif(shutil.which("docker-compose") is None, reason="needs docker-compose")
+def test_compose_accepts_the_file_with_the_rendered_env(tmp_path: Path) -> None:
+    rendered = tmp_path / "rendered"
+    apply_files(render(config_in(tmp_path)), rendered)
+    (rendered / "vector.env").write_text("")
+    result = subprocess.run(
+        [
+            "docker-compose",
+            "--env-file",
+            str(rendered / "stack.env"),
+            "-f",
+            str(stack_dir() / "docker-compose.yml"),
+            "config",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "cpu_quota: 75000" in result.stdout
+    assert "127.0.0.1:9598:9598" in result.stdout
+    assert f"{rendered}/ca-bundle.pem:/etc/vector/ca-bundle.pem:ro" in result.stdout
+    assert f"{tmp_path}/aws:/root/.aws:ro" in result.stdout
+
+
+def test_the_ca_bundle_is_copied_for_vector_once_checked(tmp_path: Path) -> None:
+    ca = make_ca(tmp_path)
+    rendered = tmp_path / "rendered"
+    report = apply_files(render(config_in(tmp_path, str(ca.bundle))), rendered)
+    assert (rendered / CA_BUNDLE).read_bytes() == ca.bundle.read_bytes()
+    assert report.notes[CA_BUNDLE] == "1 CA certificate"
+
+
+def test_without_a_ca_bundle_vector_gets_a_placeholder_it_never_reads(tmp_path: Path) -> None:
+    rendered = tmp_path / "rendered"
+    report = apply_files(render(config_in(tmp_path)), rendered)
+    assert (rendered / CA_BUNDLE).read_text().startswith("# shipping.opensearch.ca_bundle is not")
+    assert report.notes[CA_BUNDLE] == "placeholder: no CA bundle configured"
+
+
+def test_a_ca_bundle_that_is_not_pem_is_refused_and_the_running_one_stays(tmp_path: Path) -> None:
+    ca = make_ca(tmp_path)
+    rendered = tmp_path / "rendered"
+    apply_files(render(config_in(tmp_path, str(ca.bundle))), rendered)
+    ca.bundle.write_text("not a certificate\n")
+    with pytest.raises(ValidationError, match=r"ca-bundle\.pem: not a PEM CA bundle"):
+        apply_files(render(config_in(tmp_path, str(ca.bundle))), rendered)
+    assert "BEGIN CERTIFICATE" in (rendered / CA_BUNDLE).read_text()
+
+
+def test_a_missing_ca_bundle_names_the_file_and_the_key(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as raised:
+        render(config_in(tmp_path, str(tmp_path / "absent.pem")))
+    assert str(raised.value) == (
+        "/etc/ids2/config.yaml: at 'shipping.opensearch.ca_bundle': expected a readable PEM "
+        f"CA bundle, got '{tmp_path}/absent.pem' (No such file or directory)"
+    )
+
+
+@pytest.mark.skipif(shutil.which("docker-compose") is None, reason="needs docker-compose")
+def test_compose_refuses_a_broken_file(tmp_path: Path) -> None:
+    broken = tmp_path / "docker-compose.yml"
+    broken.write_text(
+        "services:\n  vector:\n    image: x\n    restart: sometimes-maybe\n    bogus_key: 1\n"
+    )
+    result = subprocess.run(
+        ["docker-compose", "-f", str(broken), "config", "-q"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+    )
+    assert result.returncode != 0

@@ -1,0 +1,154 @@
+"""The `ids2` command's exit codes and messages."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ids2.cli import main
+from ids2.common.rendered import RenderedFile, ValidationError
+from ids2.state import StateStore
+
+ROOT_DIR = Path(__file__).resolve().parents[3]
+SHIPPED = ROOT_DIR / "etc/ids2/config.yaml"
+
+
+def test_validate_shipped_config(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["config", "validate", "--config", str(SHIPPED)]) == 0
+    assert capsys.readouterr().out == f"{SHIPPED}: valid\n"
+
+
+def test_validate_reports_every_error_and_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "config.yaml"
+    bad.write_text("sensor:\n  workers: lots\n  colour: red\nmetrics:\n  port: -1\n")
+    assert main(["config", "validate", "--config", str(bad)]) == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert lines == [
+        f"{bad}: at 'sensor.colour': unknown key; expected one of: interface, home_networks, "
+        "workers, management_cores, worker_cores, memory_budget_mb, bpf_filter, unix_socket, "
+        "rules",
+        f"{bad}: at 'sensor.workers': expected a whole number from 1 to 64, got 'lots'",
+        f"{bad}: at 'metrics.port': expected a whole number from 1 to 65535, got -1",
+    ]
+
+
+def test_config_option_before_or_after_the_command(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["--config", str(SHIPPED), "config", "validate"]) == 0
+    assert main(["config", "--config", str(SHIPPED), "validate"]) == 0
+
+
+def test_config_from_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    missing = tmp_path / "absent.yaml"
+    monkeypatch.setenv("IDS2_CONFIG", str(missing))
+    assert main(["config", "validate"]) == 2
+
+
+def test_unknown_controller_is_one_clear_line(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", "nonsense", "--config", str(SHIPPED)]) == 1
+    error = capsys.readouterr().err
+    assert error.startswith("ids2: no controller named 'nonsense'; known controllers: ")
+    assert "Traceback" not in error
+
+
+def test_status_exit_code_follows_health(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("IDS2_RUNTIME_DIR", str(tmp_path))
+    monkeypatch.setenv("IDS2_CONFIG", str(SHIPPED))
+    assert main(["status"]) == 1
+    assert "sensor: UNHEALTHY" in capsys.readouterr().out
+    store = StateStore(tmp_path)
+    for name in ("resource", "connectivity", "metrics", "verify"):
+        store.write(
+            name,
+            {
+                "summary": f"{name} fine",
+                "healthy": True,
+                "interval": 2,
+                "level": 2,
+                "shipping_pace": "reduced",
+            },
+        )
+    assert main(["status", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["healthy"] is True
+    assert [c["state"] for c in report["controllers"]] == ["ok"] * 4
+    assert report["facts"]["throttle_level"] == 2
+    assert main(["status"]) == 0
+    assert "throttle      level 2, pace reduced" in capsys.readouterr().out
+
+
+def test_status_with_a_broken_config_still_shows_the_sensor(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("IDS2_RUNTIME_DIR", str(tmp_path))
+    broken = tmp_path / "config.yaml"
+    broken.write_text("sensor: [oops\n")
+    StateStore(tmp_path).write("resource", {"summary": "level 0", "healthy": True, "interval": 2})
+    assert main(["status", "--config", str(broken)]) == 1
+    out = capsys.readouterr().out
+    assert "resource      ok" in out and f"config: {broken}: at line" in out
+
+
+def test_python_dash_m_is_the_same_command() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "ids2", "config", "validate", "--config", str(SHIPPED)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"{SHIPPED}: valid\n"
+
+
+def test_a_refused_config_reaches_ids2_status(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A deploy whose phase B refuses a rendered file: exit 4, and status tells why."""
+    monkeypatch.setenv("IDS2_RUNTIME_DIR", str(tmp_path / "run"))
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        f"paths:\n  rendered_dir: {tmp_path / 'rendered'}\n"
+        f"shipping:\n  secrets_file: {tmp_path / 'secrets.yaml'}\n"
+    )
+
+    def refuse(_config: object) -> list[RenderedFile]:
+        return [RenderedFile("suricata.yaml", "x", refuses)]
+
+    monkeypatch.setattr("ids2.deploy.phases.render_all", refuse)
+    assert main(["deploy", "--phase", "B", "--config", str(config)]) == 4
+    assert main(["status", "--config", str(config)]) == 1
+    out = capsys.readouterr().out
+    assert "deploy        phase B (render and validate configs) failed:" in out
+    assert "suricata -T says no" in out
+
+
+def refuses(_path: Path) -> str:
+    raise ValidationError("suricata -T says no")
+
+
+def test_a_deploy_whose_outcome_cannot_be_recorded_says_so_without_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("")
+    monkeypatch.setenv("IDS2_RUNTIME_DIR", str(blocker / "run"))
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        f"paths:\n  rendered_dir: {tmp_path / 'rendered'}\n"
+        f"shipping:\n  secrets_file: {tmp_path / 'secrets.yaml'}\n"
+    )
+    monkeypatch.setattr("ids2.deploy.phases.render_all", lambda _config: [])
+    assert main(["deploy", "--phase", "B", "--config", str(config)]) == 1
+    error = capsys.readouterr().err
+    assert error.startswith("ids2: the deploy ran (see above) but `ids2 status` cannot be told:")
+    assert "not-a-directory" in error
+    assert "Traceback" not in error

@@ -1,0 +1,62 @@
+"""The Suricata renderer as a pure function: cores, rings, memcaps, outputs."""
+
+from __future__ import annotations
+
+import yaml
+
+from ids2.config.load import validate_document
+from ids2.config.machine import Machine
+from ids2.suricata.render import MEMCAP_SHARES, SuricataFacts, cpu_sets, render_text, ring_sizes
+
+PI5 = Machine(4, 8192, frozenset({"eth0"}))
+
+
+def rendered(document: dict[str, object], facts: SuricataFacts) -> dict[str, object]:
+    text = render_text(validate_document(document, "t", PI5), facts)
+    assert text.startswith("%YAML 1.1\n---\n")
+    result: dict[str, object] = yaml.safe_load(text.split("---", 1)[1])
+    return result
+
+
+def test_pi5_cores_management_0_1_workers_2_3() -> None:
+    assert cpu_sets(2, 4, [], []) == ([0, 1], [2, 3])
+    assert cpu_sets(1, 4, [], []) == ([0, 1], [2])
+    assert cpu_sets(2, 2, [], []) == ([0, 1], [0, 1])
+    assert cpu_sets(2, 4, [3], [0, 1]) == ([3], [0, 1])
+
+
+def test_memcaps_share_the_budget_exactly() -> None:
+    assert abs(sum(MEMCAP_SHARES.values()) - 1.0) < 1e-9
+    config = rendered({"sensor": {"memory_budget_mb": 1000}}, SuricataFacts(4, False))
+    assert config["flow"]["memcap"] == "200mb"  # type: ignore[index]
+    assert config["stream"]["reassembly"]["memcap"] == "350mb"  # type: ignore[index]
+
+
+def test_rings_grow_with_the_budget_and_shrink_with_workers() -> None:
+    assert ring_sizes(512, 2)[0] > ring_sizes(512, 4)[0] > 0
+    assert ring_sizes(4096, 1)[0] == 1 << 16
+    assert ring_sizes(64, 8)[0] == 2048
+
+
+def test_mpm_follows_the_binary() -> None:
+    assert rendered({}, SuricataFacts(4, True))["mpm-algo"] == "hs"
+    assert rendered({}, SuricataFacts(4, False))["mpm-algo"] == "ac-ks"
+
+
+def test_capture_and_eve_follow_the_config() -> None:
+    config = rendered(
+        {
+            "sensor": {"interface": "eth1", "bpf_filter": "not port 22"},
+            "ramdisk": {"mount_point": "/mnt/ram", "rotate_interval_seconds": 30},
+        },
+        SuricataFacts(4, False),
+    )
+    capture = config["af-packet"][0]  # type: ignore[index]
+    assert capture["interface"] == "eth1" and capture["bpf-filter"] == "not port 22"
+    assert capture["cluster-type"] == "cluster_flow" and capture["tpacket-v3"] is True
+    eve = config["outputs"][0]["eve-log"]  # type: ignore[index]
+    assert eve["filename"] == "/mnt/ram/eve-%Y%m%dT%H%M%S.json"
+    assert eve["rotate-interval"] == "30s" and eve["community-id"] is True
+    assert config["unix-command"]["enabled"] is True  # type: ignore[index]
+    assert config["stats"]["interval"] == 30  # type: ignore[index]
+    assert config["detect"]["profile"] == "medium"  # type: ignore[index]

@@ -1,0 +1,92 @@
+"""Throttle level choice with hysteresis, per-level settings, and the action layer."""
+
+from __future__ import annotations
+
+import pytest
+
+from ids2.config.load import validate_document
+from ids2.config.machine import Machine
+from ids2.system.throttle import choose_level, settings_for
+from ids2.system.throttle_actions import SystemAndStackActions, suricata_properties
+
+LIMITS = [50, 58, 65]
+RESOURCES = validate_document(None, "t", Machine(4, 8192, frozenset({"eth0"}))).values["resources"]
+
+
+@pytest.mark.parametrize(
+    ("load", "current", "expected"),
+    [
+        (10, 0, 0),
+        (50, 0, 1),
+        (64.9, 0, 2),
+        (99, 0, 3),  # rising is immediate
+        (62, 3, 3),  # within the hysteresis of level 3 (65 - 5): stay
+        (59.9, 3, 2),  # below 60: leave level 3; 59.9 >= 58 - 5, so level 2 holds
+        (53, 2, 2),
+        (52.9, 2, 1),
+        (52.99, 1, 1),
+        (44.9, 1, 0),
+        (45.1, 1, 1),
+        (10, 3, 0),
+    ],
+)
+def test_choose_level(load: float, current: int, expected: int) -> None:
+    assert choose_level(load, current, LIMITS, 5) == expected
+
+
+def test_no_flapping_around_a_threshold() -> None:
+    level, seen = 0, []
+    for load in [49, 51, 49, 51, 48, 50.5, 46, 44]:
+        level = choose_level(load, level, LIMITS, 5)
+        seen.append(level)
+    assert seen == [0, 1, 1, 1, 1, 1, 1, 0]
+
+
+def test_level_zero_lifts_every_limit() -> None:
+    settings = settings_for(RESOURCES, 0)
+    assert suricata_properties(settings) == ["CPUQuota=", "MemoryHigh=infinity"]
+    assert settings.container_cpu_factor == 1.0 and settings.shipping_pace == "normal"
+
+
+def test_default_levels_tighten_step_by_step() -> None:
+    levels = [settings_for(RESOURCES, level) for level in (1, 2, 3)]
+    assert [suricata_properties(s) for s in levels] == [
+        ["CPUQuota=", "MemoryHigh=infinity"],
+        ["CPUQuota=150%", "MemoryHigh=infinity"],
+        ["CPUQuota=100%", "MemoryHigh=384M"],
+    ]
+    assert [s.container_cpu_factor for s in levels] == [1.0, 0.75, 0.5]
+    assert [s.shipping_pace for s in levels] == ["normal", "reduced", "minimal"]
+
+
+def test_container_limits_scale_and_failures_do_not_stop_the_rest(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent.sock")
+    calls: list[tuple[str, float]] = []
+
+    def set_cpu_limit(service: str, cpus: float) -> None:
+        if service == "grafana":
+            raise OSError("engine went away")
+        calls.append((service, cpus))
+
+    actions = SystemAndStackActions(
+        {"vector": 1.0, "grafana": 0.5, "prometheus": 0.5}, set_cpu_limit
+    )
+    results = actions.apply(settings_for(RESOURCES, 3))
+    assert calls == [("vector", 0.5), ("prometheus", 0.25)]
+    assert results["vector"] == "ok: cpus=0.5"
+    assert results["grafana"] == "failed: engine went away"
+    assert results["suricata"].startswith("failed: systemd is not PID 1 here")
+
+
+def test_no_engine_is_reported_not_raised(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DOCKER_HOST", raising=False)
+    monkeypatch.setattr(
+        "ids2.system.throttle_actions.DOCKER_SOCKET",
+        __import__("pathlib").Path("/nonexistent/docker.sock"),
+    )
+    results = SystemAndStackActions({"vector": 1.0}, lambda s, c: None).apply(
+        settings_for(RESOURCES, 2)
+    )
+    assert results["vector"] == "failed: no Docker engine on this machine"
