@@ -73,14 +73,13 @@ def _redis(args: argparse.Namespace) -> int:
     from opensearchpy.exceptions import OpenSearchException
 
     from ids2.shipping.bulk import BulkIndexer
-    from ids2.shipping.fallback import HOST_URL, drain, spill_depth
+    from ids2.shipping.fallback import HOST_URL, connect, drain, spill_depth
     from ids2.shipping.opensearch.setup import explain
-    from ids2.shipping.resp import RedisConnection
 
     config = load_config(config_path(args.config))
     shipping = config["shipping"]
     key = shipping["redis"]["key"]
-    with RedisConnection(args.url or HOST_URL) as redis:
+    with connect(args.url or HOST_URL) as redis:
         if not args.drain:
             print(f"{spill_depth(redis, key)} event(s) spilled in {key}")
             return 0

@@ -17,9 +17,15 @@ import yaml
 from ids2.cli import main
 from ids2.common.stack_files import stack_dir
 from ids2.shipping.bulk import BulkIndexer, BulkIndexError
-from ids2.shipping.fallback import drain, lock_key, processing_key, spill_depth
+from ids2.shipping.fallback import (
+    RedisError,
+    connect,
+    drain,
+    lock_key,
+    processing_key,
+    spill_depth,
+)
 from ids2.shipping.opensearch.client import make_client
-from ids2.shipping.resp import RedisConnection, RedisError
 from tests.doubles.opensearch_test_double import OpenSearchTestDouble
 from tests.integration.shipping.conftest import shipping_config
 from tests.integration.shipping.ecs_documents import ecs_lines
@@ -52,8 +58,8 @@ def redis_url(tmp_path: Path) -> Iterator[str]:
     deadline = time.monotonic() + 10
     while True:
         try:
-            with RedisConnection(url) as probe:
-                probe.command("PING")
+            with connect(url) as probe:
+                probe.ping()
             break
         except RedisError:
             if time.monotonic() > deadline:
@@ -71,32 +77,35 @@ def indexer(double: OpenSearchTestDouble, attempts: int = 8) -> BulkIndexer:
 
 def spill(url: str, lines: list[bytes]) -> None:
     """What Vector's redis sink does: RPUSH each event's JSON onto the list."""
-    with RedisConnection(url) as redis:
+    with connect(url) as redis:
         for start in range(0, len(lines), 100):
-            redis.command("RPUSH", KEY, *lines[start : start + 100])
+            redis.rpush(KEY, *lines[start : start + 100])
 
 
 def test_a_full_redis_refuses_writes_and_keeps_what_it_holds(redis_url: str) -> None:
     line = ecs_lines(1)[0]
     pushed = 0
-    with RedisConnection(redis_url) as redis:
-        with pytest.raises(RedisError, match="OOM command not allowed"):
-            for pushed in range(100_000):  # noqa: B007 - counted for the check below
-                redis.command("RPUSH", KEY, line)
-        assert 0 < pushed < 100_000, "maxmemory bounds the list"
+    with (
+        pytest.raises(RedisError, match="refused: command not allowed when used memory"),
+        connect(redis_url) as redis,
+    ):
+        for pushed in range(100_000):  # noqa: B007 - counted for the check below
+            redis.rpush(KEY, line)
+    assert 0 < pushed < 100_000, "maxmemory bounds the list"
+    with connect(redis_url) as redis:
         assert spill_depth(redis, KEY) == pushed, "noeviction: nothing already spilled is lost"
-        assert redis.command("LPOP", KEY, pushed // 2) == [line] * (pushed // 2)
-        redis.command("RPUSH", KEY, line)  # drained, it takes events again
+        assert redis.lpop(KEY, pushed // 2) == [line] * (pushed // 2)
+        redis.rpush(KEY, line)  # drained, it takes events again
 
 
 def test_drain_indexes_oldest_first_once(redis_url: str, double: OpenSearchTestDouble) -> None:
     lines = ecs_lines(250)
     spill(redis_url, lines)
-    with RedisConnection(redis_url) as redis:
+    with connect(redis_url) as redis:
         assert spill_depth(redis, KEY) == 250
         report = drain(redis, KEY, indexer(double), batch_size=100)
         assert (report.result.indexed, report.batches, report.left) == (250, 3, 0)
-        assert redis.command("EXISTS", lock_key(KEY)) == 0, "the lock is released"
+        assert redis.exists(lock_key(KEY)) == 0, "the lock is released"
     first = next(r for r in double.requests if r.path.endswith("/_bulk")).body.splitlines()
     assert first[1] == lines[0] and first[3] == lines[1]
     assert len(double.store.documents("ids2-logs-*")) == 250
@@ -107,11 +116,11 @@ def test_an_interrupted_drain_resumes_without_loss_or_duplicates(
 ) -> None:
     lines = ecs_lines(120)
     spill(redis_url, lines)
-    with RedisConnection(redis_url) as redis:
+    with connect(redis_url) as redis:
         double.fail_next(503)
         with pytest.raises(BulkIndexError, match="100 documents still refused after 1 attempts"):
             drain(redis, KEY, indexer(double, attempts=1), batch_size=100)
-        assert redis.command("LLEN", processing_key(KEY)) == 100
+        assert redis.llen(processing_key(KEY)) == 100
         assert spill_depth(redis, KEY) == 120, "nothing left Redis before it was indexed"
         report = drain(redis, KEY, indexer(double), batch_size=100)
         assert report.result.indexed == 120 and report.left == 0
@@ -126,13 +135,13 @@ def test_draining_while_vector_pops_shares_the_list_without_overlap(
     popped: list[bytes] = []
 
     def vector_redis_source() -> None:  # BLPOP, as Vector's redis source reads the list
-        with RedisConnection(redis_url) as redis:
-            while (answer := redis.command("BLPOP", KEY, "0.2")) is not None:
+        with connect(redis_url) as redis:
+            while (answer := redis.blpop([KEY], timeout=0.2)) is not None:
                 popped.append(answer[1])
 
     consumer = threading.Thread(target=vector_redis_source)
     consumer.start()
-    with RedisConnection(redis_url) as redis:
+    with connect(redis_url) as redis:
         report = drain(redis, KEY, indexer(double), batch_size=20)
     consumer.join(timeout=10)
     indexed = {source["ids2"]["doc_id"] for _, _, source in double.store.documents("ids2-*")}
@@ -142,8 +151,8 @@ def test_draining_while_vector_pops_shares_the_list_without_overlap(
 
 
 def test_one_drain_at_a_time(redis_url: str, double: OpenSearchTestDouble) -> None:
-    with RedisConnection(redis_url) as redis:
-        redis.command("SET", lock_key(KEY), "someone-else")
+    with connect(redis_url) as redis:
+        redis.set(lock_key(KEY), "someone-else")
         with pytest.raises(RedisError, match="another drain of ids2:spill is running"):
             drain(redis, KEY, indexer(double), batch_size=10)
 
@@ -167,10 +176,16 @@ def test_the_cli_shows_the_depth_and_drains(
 
 
 def test_redis_errors_are_ids2_errors(redis_url: str) -> None:
-    with RedisConnection(redis_url) as redis:
-        redis.command("SET", "a-string", "x")
-        with pytest.raises(RedisError, match="WRONGTYPE"):
-            redis.command("LLEN", "a-string")
-        assert redis.command("GET", "missing") is None
-    with pytest.raises(RedisError, match="cannot reach Redis"):
-        RedisConnection(f"redis://127.0.0.1:{free_port()}/0")
+    with connect(redis_url) as redis:
+        redis.set("a-string", "x")
+        assert redis.get("missing") is None
+    with pytest.raises(RedisError, match="refused: WRONGTYPE"), connect(redis_url) as redis:
+        redis.llen("a-string")
+    unreachable = f"redis://127.0.0.1:{free_port()}/0"
+    with (
+        pytest.raises(RedisError, match=r"cannot reach Redis at 127\.0\.0\.1"),
+        connect(unreachable) as redis,
+    ):
+        redis.ping()
+    with pytest.raises(RedisError, match="is not a redis://host:port/db URL"), connect("http://x"):
+        pass
