@@ -16,6 +16,7 @@ import pytest
 from tests.engine.engine import Engine, start_engine, stop_engine
 from tests.engine.health import HealthPump
 from tests.engine.images import build_stack_images
+from tests.support.compose import VERSIONS, path_for, version_on
 
 
 @pytest.fixture(scope="session")
@@ -44,3 +45,16 @@ def health_pump(engine: Engine) -> Iterator[HealthPump]:
     with HealthPump(engine) as pump:
         yield pump
     assert not pump.errors, f"health pump errors: {pump.errors}"
+
+
+@pytest.fixture(scope="module", params=VERSIONS)
+def compose_version(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """The module's tests run once with compose v1 as `docker-compose`, once with v2."""
+    path = path_for(request.param, tmp_path_factory.mktemp("compose-bin"))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PATH", path)
+        version = version_on(path)
+        print(f"\n{version}")
+        yield version

@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from ids2.common.stack_files import stack_dir
 from ids2.config.load import Config, load_config
 from ids2.stack.compose import StackManager
+from ids2.stack.render import compose_files
 from tests.doubles.opensearch_test_double import OpenSearchTestDouble
 from tests.engine.engine import Engine
 from tests.engine.health import HealthPump
@@ -65,9 +65,7 @@ class Sensor:
     def stack(self) -> StackManager:
         config = self.config
         return StackManager(
-            stack_dir() / "docker-compose.yml",
-            config["stack"]["project_name"],
-            self.rendered / "stack.env",
+            compose_files(config), config["stack"]["project_name"], self.rendered / "stack.env"
         )
 
 

@@ -35,7 +35,14 @@ pytestmark = [
 PROJECT = "ids2deploy"
 SERVICES = {"vector", "redis", "redis-exporter", "prometheus", "grafana"}
 # The rendered files a deploy records; vector.env and grafana.env are 0600 and never are.
-RECORDED = {"suricata.yaml", "vector.toml", "prometheus.yml", "stack.env", "ca-bundle.pem"}
+RECORDED = {
+    "suricata.yaml",
+    "vector.toml",
+    "prometheus.yml",
+    "stack.env",
+    "stack-limits.yml",
+    "ca-bundle.pem",
+}
 RULES = 'alert icmp any any -> any any (msg:"ids2 deploy test: ping"; sid:9200001; rev:1;)\n'
 
 
@@ -74,7 +81,10 @@ def start_suricata(sensor: Sensor) -> subprocess.Popen[str]:
 
 @pytest.fixture(scope="module")
 def sensor(
-    engine: Engine, stack_images: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+    engine: Engine,
+    stack_images: dict[str, str],
+    compose_version: str,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Sensor]:
     """The sensor with Suricata capturing and the Vector stand-in double shipping; phase B
     generates Grafana's password."""

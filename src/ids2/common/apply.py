@@ -1,8 +1,10 @@
 """Apply rendered files safely: validate every candidate, then swap them in atomically.
 
-Nothing replaces a running file until every candidate has passed its validator. A
-replaced file's previous content is kept as NAME.last-good for rollback, and callers are
-told which files changed so that only those services are reloaded.
+Nothing replaces a running file until every candidate has passed its validator. Every
+candidate is written before the first validator runs, so a validator can check its file
+together with another of the same batch (`as_applied`). A replaced file's previous content
+is kept as NAME.last-good for rollback, and callers are told which files changed so that
+only those services are reloaded.
 """
 
 from __future__ import annotations
@@ -31,6 +33,13 @@ def _candidate_path(directory: Path, name: str) -> Path:
     return directory / f".{name}.candidate"
 
 
+def as_applied(candidate: Path, name: str) -> Path:
+    """For a validator of `candidate`: the file `name` as it will be once the batch is
+    applied, its candidate in the same batch, else the one installed beside it."""
+    sibling = _candidate_path(candidate.parent, name)
+    return sibling if sibling.exists() else candidate.parent / name
+
+
 def apply_files(files: list[RenderedFile], directory: Path) -> ApplyReport:
     """Validate all `files` as candidates in `directory`, then install the changed ones.
 
@@ -47,6 +56,7 @@ def apply_files(files: list[RenderedFile], directory: Path) -> ApplyReport:
             candidate.write_text(rendered.content, encoding="utf-8")
             os.chmod(candidate, rendered.mode)
             candidates.append((rendered, candidate))
+        for rendered, candidate in candidates:
             if rendered.validator is None:
                 report.notes[rendered.name] = "no validator"
                 continue

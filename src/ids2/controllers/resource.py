@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 def production_actions(config: Config) -> ThrottleActions:
     """systemd and Docker actions for the stack services that are enabled."""
     stack = config["stack"]
-    manager = StackManager(stack_dir() / "docker-compose.yml", stack["project_name"])
+    manager = StackManager([stack_dir() / "docker-compose.yml"], stack["project_name"])
     cpus = {name: stack[name]["cpus"] for name in THROTTLED_SERVICES if stack[name]["enabled"]}
     return SystemAndStackActions(cpus, manager.set_cpu_limit)
 

@@ -11,21 +11,20 @@ from pathlib import Path
 import yaml
 
 from ids2.common.apply import apply_files
-from ids2.common.stack_files import stack_dir
 from ids2.config.load import Config, load_secrets
 from ids2.controllers import CONTROLLERS
 from ids2.deploy.history import ConfigHistory
 from ids2.deploy.render import render_all
 from ids2.deploy.runner import DeployError, Phase
 from ids2.stack.compose import StackManager
-from ids2.stack.render import CA_BUNDLE
+from ids2.stack.render import CA_BUNDLE, LIMITS_FILE, compose_files
 from ids2.system.units import systemctl, systemd_is_running
 
 PROMETHEUS_RELOAD_URL = "http://127.0.0.1:9090/-/reload"
 STACK_HEALTH_TIMEOUT_SECONDS = 300.0
 # Rendered files the stack's containers read: a change needs the stack brought up again.
 VECTOR_FILES = {"vector.toml", "vector.env", CA_BUNDLE}
-STACK_FILES = VECTOR_FILES | {"stack.env", "grafana.env"}
+STACK_FILES = VECTOR_FILES | {"stack.env", LIMITS_FILE, "grafana.env"}
 
 
 @dataclass
@@ -42,7 +41,7 @@ class DeployContext:
 
     def stack(self) -> StackManager:
         return StackManager(
-            stack_dir() / "docker-compose.yml",
+            compose_files(self.config),
             self.config["stack"]["project_name"],
             self.rendered_dir / "stack.env",
         )

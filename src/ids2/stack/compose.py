@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -65,16 +66,21 @@ def compose_command() -> list[str]:
 def compose_errors(stderr: str) -> str:
     """compose's own error lines, once each, without its progress output; else its tail.
 
-    docker-compose v1 repeats each error per container and per service
-    ("ERROR: for ids2_redis_1  Cannot create container ...", "ERROR: for redis  Cannot ...").
+    v1 starts them with "ERROR: " and repeats each per container and per service
+    ("ERROR: for ids2_redis_1  Cannot create container ...", "ERROR: for redis  Cannot ...");
+    v2 indents its progress lines (" redis Pulling") and not its errors.
     """
+    lines = [line for line in stderr.splitlines() if line.strip()]
     errors = []
-    for line in stderr.splitlines():
-        if line.startswith("ERROR: "):
-            text = line.removeprefix("ERROR: ").strip()
-            if text.startswith("for ") and "  " in text:
-                text = text.split("  ", 1)[1]
-            errors.append(text)
+    if any(line.startswith("ERROR: ") for line in lines):
+        for line in lines:
+            if line.startswith("ERROR: "):
+                text = line.removeprefix("ERROR: ").strip()
+                if text.startswith("for ") and "  " in text:
+                    text = text.split("  ", 1)[1]
+                errors.append(text)
+    else:
+        errors = [line.strip() for line in lines if not line[0].isspace()]
     return "; ".join(dict.fromkeys(errors)) or stderr.strip()[-2000:]
 
 
@@ -104,8 +110,10 @@ def remove_by_force(container: Any, attempts: int = 3, pause: float = 1.0) -> No
 class StackManager:
     """Drives one compose project through the compose CLI and the Docker API."""
 
-    def __init__(self, compose_file: Path, project: str, env_file: Path | None = None) -> None:
-        self.compose_file = compose_file
+    def __init__(
+        self, compose_files: Sequence[Path], project: str, env_file: Path | None = None
+    ) -> None:
+        self.compose_files = list(compose_files)
         self.project = project
         self.env_file = env_file
         self._client: Any = None
@@ -125,14 +133,9 @@ class StackManager:
         return self._client
 
     def _compose(self, *args: str, timeout: float = 600) -> str:
-        command = [
-            *compose_command(),
-            "--compatibility",
-            "-p",
-            self.project,
-            "-f",
-            str(self.compose_file),
-        ]
+        command = [*compose_command(), "--compatibility", "-p", self.project]
+        for compose_file in self.compose_files:
+            command += ["-f", str(compose_file)]
         if self.env_file is not None:
             command += ["--env-file", str(self.env_file)]
         try:

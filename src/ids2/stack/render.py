@@ -1,32 +1,51 @@
-"""stack.env, grafana.env and ca-bundle.pem: what docker-compose.yml takes from the config.
+"""stack.env, stack-limits.yml, grafana.env and ca-bundle.pem: what docker-compose.yml
+takes from the config.
 
 The compose file itself is static (stack/docker-compose.yml); everything that depends on
-/etc/ids2/config.yaml reaches it through these files. grafana.env carries the generated
-admin password and is readable by root only. ca-bundle.pem is a copy of
-`shipping.opensearch.ca_bundle` for Vector (a placeholder Vector never reads when none is
-set, since compose cannot mount a file only sometimes); the copy makes a changed bundle a
-changed rendered file, so the deploy restarts Vector for it and the history records it.
+/etc/ids2/config.yaml reaches it through these files. stack-limits.yml is a second compose
+file with the CPU quotas as YAML integers (the one form compose v1 and v2 both accept), and
+is checked by the installed compose itself, with stack.env, before either is applied.
+grafana.env carries the generated admin password and is readable by root only.
+ca-bundle.pem is a copy of `shipping.opensearch.ca_bundle` for Vector (a placeholder Vector
+never reads when none is set, since compose cannot mount a file only sometimes); the copy
+makes a changed bundle a changed rendered file, so the deploy restarts Vector for it and
+the history records it.
 """
 
 from __future__ import annotations
 
 import re
 import ssl
+import subprocess
+import tempfile
 from pathlib import Path
 
+import yaml
+
+from ids2.common.apply import as_applied
 from ids2.common.rendered import RenderedFile, ValidationError
 from ids2.common.stack_files import stack_dir
 from ids2.config.load import Config, load_secrets
 from ids2.errors import ConfigError
+from ids2.stack.compose import StackError, compose_command, compose_errors
 
-CPU_PERIOD_MS = 100
+CPU_PERIOD_USEC = 100_000
+LIMITED_SERVICES = ("vector", "redis", "prometheus", "grafana")
+LIMITS_FILE = "stack-limits.yml"
+# The env files docker-compose.yml names (compose reads them to check the file).
+COMPOSE_ENV_FILES = ("vector.env", "grafana.env")
 CA_BUNDLE = "ca-bundle.pem"
 CA_PLACEHOLDER = "# shipping.opensearch.ca_bundle is not set: Vector uses its system store.\n"
 
 
-def cpu_quota(cpus: float) -> str:
-    """A compose cpu_quota duration for `cpus` cores over the 100 ms period."""
-    return f"{max(round(cpus * CPU_PERIOD_MS * 1000), 1000)}us"
+def cpu_quota(cpus: float) -> int:
+    """The cpu_quota, in microseconds, of `cpus` cores over the 100 ms period (1 ms at least)."""
+    return max(round(cpus * CPU_PERIOD_USEC), 1000)
+
+
+def compose_files(config: Config) -> list[Path]:
+    """The compose files of the stack, in the order compose merges them."""
+    return [stack_dir() / "docker-compose.yml", Path(config["paths"]["rendered_dir"]) / LIMITS_FILE]
 
 
 def _env_file(values: dict[str, str]) -> str:
@@ -51,11 +70,18 @@ def stack_environment(config: Config) -> dict[str, str]:
         "IDS2_GRAFANA_ADDRESS": stack["grafana"]["listen_address"],
         "IDS2_GRAFANA_PORT": str(stack["grafana"]["port"]),
     }
-    for service in ("vector", "redis", "prometheus", "grafana"):
-        prefix = f"IDS2_{service.upper()}"
-        values[f"{prefix}_CPU_QUOTA"] = cpu_quota(stack[service]["cpus"])
-        values[f"{prefix}_MEMORY"] = f"{stack[service]['memory_mb']}m"
+    for service in LIMITED_SERVICES:
+        values[f"IDS2_{service.upper()}_MEMORY"] = f"{stack[service]['memory_mb']}m"
     return values
+
+
+def limits_file(config: Config) -> str:
+    """stack-limits.yml: each limited service's cpu_quota over docker-compose.yml's period."""
+    services = {
+        name: {"cpu_quota": cpu_quota(config["stack"][name]["cpus"])} for name in LIMITED_SERVICES
+    }
+    header = "# Rendered by ids2 from /etc/ids2/config.yaml; edit that file, not this one.\n"
+    return header + yaml.safe_dump({"services": services}, sort_keys=False)
 
 
 def check_variables(path: Path) -> str:
@@ -86,7 +112,49 @@ def check_ca_bundle(path: Path) -> str:
     return f"{count} CA certificate{'s' if count != 1 else ''}"
 
 
-VALIDATORS = {"stack.env": check_variables, CA_BUNDLE: check_ca_bundle}
+def check_with_compose(path: Path) -> str:
+    """`compose config -q` on docker-compose.yml with the candidate stack-limits.yml at
+    `path` and the stack.env it will run with, by the compose that will run the stack (v1
+    or v2).
+
+    compose also opens the env files the services name; empty stand-ins in a scratch
+    directory take their place, since they may be rendered in the same batch.
+    """
+    try:
+        command = compose_command()
+    except StackError as error:
+        raise ValidationError(str(error)) from None
+    try:
+        stack_env = as_applied(path, "stack.env").read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ValidationError("no stack.env to check it with, rendered or installed") from None
+    with tempfile.TemporaryDirectory(prefix="ids2-compose-") as scratch:
+        for name in COMPOSE_ENV_FILES:
+            (Path(scratch) / name).touch()
+        env = Path(scratch) / "stack.env"
+        kept = [
+            line for line in stack_env.splitlines() if not line.startswith("IDS2_RENDERED_DIR=")
+        ]
+        env.write_text("\n".join([*kept, f"IDS2_RENDERED_DIR={scratch}"]) + "\n")
+        files = ["-f", str(stack_dir() / "docker-compose.yml"), "-f", str(path)]
+        result = subprocess.run(
+            [*command, "-p", "ids2-check", "--env-file", str(env), *files, "config", "-q"],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=60,
+            cwd=scratch,
+        )
+    if result.returncode != 0:
+        raise ValidationError(f"{' '.join(command)} config: {compose_errors(result.stderr)}")
+    return f"{' '.join(command)} config: ok"
+
+
+VALIDATORS = {
+    "stack.env": check_variables,
+    LIMITS_FILE: check_with_compose,
+    CA_BUNDLE: check_ca_bundle,
+}
 
 
 def ca_bundle(config: Config) -> RenderedFile:
@@ -109,11 +177,13 @@ def ca_bundle(config: Config) -> RenderedFile:
 
 
 def render(config: Config) -> list[RenderedFile]:
-    """stack.env for compose, grafana.env (0600) with the admin password, ca-bundle.pem."""
+    """stack.env and stack-limits.yml for compose, grafana.env (0600) with the admin
+    password, ca-bundle.pem."""
     secrets = load_secrets(Path(config["shipping"]["secrets_file"]))
     grafana = {"GF_SECURITY_ADMIN_PASSWORD": secrets["grafana_admin_password"]}
     return [
         RenderedFile("stack.env", _env_file(stack_environment(config)), VALIDATORS["stack.env"]),
+        RenderedFile(LIMITS_FILE, limits_file(config), VALIDATORS[LIMITS_FILE]),
         RenderedFile("grafana.env", _env_file(grafana), mode=0o600),
         ca_bundle(config),
     ]

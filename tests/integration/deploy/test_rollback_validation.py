@@ -57,3 +57,18 @@ def test_a_recorded_stack_env_the_compose_file_refuses_is_not_rolled_back(
     with pytest.raises(ValidationError, match=r"docker-compose\.yml needs IDS2_RAMDISK"):
         rollback(DeployContext(config), "HEAD")
     assert (rendered / "stack.env").read_text() == running
+
+
+def test_a_recorded_limits_file_compose_refuses_is_not_rolled_back(tmp_path: Path) -> None:
+    config = config_in(tmp_path)
+    rendered = Path(config["paths"]["rendered_dir"])
+    apply_files(render_all(config), rendered)
+    running = (rendered / "stack-limits.yml").read_text()
+    history = ConfigHistory(Path(config["deploy"]["history_dir"]))
+    (rendered / "stack-limits.yml").write_text("services:\n  vector:\n    cpu_quota: [1]\n")
+    history.record(rendered, ["stack-limits.yml"], "deploy: a broken stack-limits.yml")
+    (rendered / "stack-limits.yml").write_text(running)
+
+    with pytest.raises(ValidationError, match=r"stack-limits\.yml: docker-compose config: "):
+        rollback(DeployContext(config), "HEAD")
+    assert (rendered / "stack-limits.yml").read_text() == running

@@ -1,20 +1,30 @@
-"""stack.env and grafana.env as rendered, checked by Debian's docker-compose itself."""
+"""stack.env, stack-limits.yml and grafana.env as rendered, checked by compose itself:
+Debian 12's docker-compose 1.29 and Debian 13's 2.x both."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
 from ids2.common.apply import apply_files
 from ids2.common.rendered import ValidationError
-from ids2.common.stack_files import stack_dir
 from ids2.config.load import Config, validate_document
 from ids2.config.machine import Machine
 from ids2.errors import ConfigError
-from ids2.stack.render import CA_BUNDLE, check_variables, cpu_quota, render
+from ids2.stack.render import (
+    CA_BUNDLE,
+    LIMITS_FILE,
+    check_variables,
+    compose_files,
+    cpu_quota,
+    render,
+)
+from tests.support.compose import VERSIONS, path_for, version_on
 from tests.support.tls_certs import make_ca
 
 pytestmark = pytest.mark.integration
@@ -33,10 +43,10 @@ def config_in(tmp_path: Path, ca_bundle: str = "") -> Config:
     return validate_document(document, "/etc/ids2/config.yaml", MACHINE)
 
 
-def test_cpu_quota_is_a_compose_duration() -> None:
-    assert cpu_quota(1.0) == "100000us"
-    assert cpu_quota(0.5) == "50000us"
-    assert cpu_quota(0.001) == "1000us"
+def test_cpu_quota_is_integer_microseconds_of_the_period() -> None:
+    assert cpu_quota(1.0) == 100_000
+    assert cpu_quota(0.5) == 50_000
+    assert cpu_quota(0.001) == 1000
 
 
 def test_env_files_carry_limits_and_keep_the_password_private(tmp_path: Path) -> None:
@@ -45,8 +55,10 @@ def test_env_files_carry_limits_and_keep_the_password_private(tmp_path: Path) ->
     report = apply_files(render(config), rendered)
     assert report.notes["stack.env"].startswith("all ")
     stack_env = (rendered / "stack.env").read_text()
-    assert "IDS2_VECTOR_CPU_QUOTA=75000us\n" in stack_env
     assert "IDS2_VECTOR_MEMORY=900m\n" in stack_env
+    limits = yaml.safe_load((rendered / LIMITS_FILE).read_text())
+    assert limits["services"]["vector"] == {"cpu_quota": 75_000}
+    assert limits["services"]["redis"] == {"cpu_quota": 50_000}
     assert "s3cret" not in stack_env
     grafana_env = rendered / "grafana.env"
     assert grafana_env.stat().st_mode & 0o777 == 0o600
@@ -62,18 +74,30 @@ def test_a_missing_variable_is_refused(tmp_path: Path) -> None:
         check_variables(env)
 
 
-@pytest.mark.skipif(shutil.which("docker-compose") is None, reason="needs docker-compose")
-def test_compose_accepts_the_file_with_the_rendered_env(tmp_path: Path) -> None:
+@pytest.fixture(params=VERSIONS)
+def compose_version(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> str:
+    """docker-compose on PATH is compose v1, then v2."""
+    path = path_for(request.param, tmp_path / "compose-bin")
+    monkeypatch.setenv("PATH", path)
+    return version_on(path)
+
+
+def test_compose_accepts_the_rendered_files_before_they_apply(
+    tmp_path: Path, compose_version: str
+) -> None:
+    config = config_in(tmp_path)
     rendered = tmp_path / "rendered"
-    apply_files(render(config_in(tmp_path)), rendered)
+    report = apply_files(render(config), rendered)
+    assert report.notes[LIMITS_FILE] == "docker-compose config: ok", compose_version
     (rendered / "vector.env").write_text("")
     result = subprocess.run(
         [
             "docker-compose",
             "--env-file",
             str(rendered / "stack.env"),
-            "-f",
-            str(stack_dir() / "docker-compose.yml"),
+            *(arg for path in compose_files(config) for arg in ("-f", str(path))),
             "config",
         ],
         capture_output=True,
@@ -82,10 +106,47 @@ def test_compose_accepts_the_file_with_the_rendered_env(tmp_path: Path) -> None:
         cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr
-    assert "cpu_quota: 75000" in result.stdout
-    assert "127.0.0.1:9598:9598" in result.stdout
-    assert f"{rendered}/ca-bundle.pem:/etc/vector/ca-bundle.pem:ro" in result.stdout
-    assert f"{tmp_path}/aws:/root/.aws:ro" in result.stdout
+    merged = yaml.safe_load(result.stdout)["services"]
+    assert merged["vector"]["cpu_quota"] == 75_000, compose_version
+    assert merged["vector"]["cpu_period"] == 100_000
+    assert merged["redis-exporter"]["cpu_quota"] == 10_000
+    assert "127.0.0.1:9598:9598" in map(short_port, merged["vector"]["ports"])
+    volumes = set(map(short_volume, merged["vector"]["volumes"]))
+    assert f"{rendered}/ca-bundle.pem:/etc/vector/ca-bundle.pem:ro" in volumes
+    assert f"{tmp_path}/aws:/root/.aws:ro" in volumes
+
+
+def short_port(port: str | dict[str, Any]) -> str:
+    """A published port as v1 prints it; v2 prints the long syntax."""
+    if isinstance(port, str):
+        return port.removesuffix("/tcp")
+    return f"{port['host_ip']}:{port['published']}:{port['target']}"
+
+
+def short_volume(volume: str | dict[str, Any]) -> str:
+    """A bind mount as v1 prints it; v2 prints the long syntax."""
+    if isinstance(volume, str):
+        return volume
+    suffix = ":ro" if volume.get("read_only") else ":rw"
+    return f"{volume['source']}:{volume['target']}{suffix}"
+
+
+def test_limits_compose_refuses_keep_the_running_files(
+    tmp_path: Path, compose_version: str
+) -> None:
+    config = config_in(tmp_path)
+    rendered = tmp_path / "rendered"
+    apply_files(render(config), rendered)
+    before = (rendered / LIMITS_FILE).read_text()
+    files = render(config_in(tmp_path))
+    limits = next(f for f in files if f.name == LIMITS_FILE)
+    broken = replace(
+        limits, content=limits.content.replace("cpu_quota: 75000", "cpu_quota: [75000]")
+    )
+    files = [broken if f.name == LIMITS_FILE else f for f in files]
+    with pytest.raises(ValidationError, match=r"stack-limits\.yml: docker-compose config: "):
+        apply_files(files, rendered)
+    assert (rendered / LIMITS_FILE).read_text() == before, compose_version
 
 
 def test_the_ca_bundle_is_copied_for_vector_once_checked(tmp_path: Path) -> None:
@@ -122,8 +183,7 @@ def test_a_missing_ca_bundle_names_the_file_and_the_key(tmp_path: Path) -> None:
     )
 
 
-@pytest.mark.skipif(shutil.which("docker-compose") is None, reason="needs docker-compose")
-def test_compose_refuses_a_broken_file(tmp_path: Path) -> None:
+def test_compose_refuses_a_broken_file(tmp_path: Path, compose_version: str) -> None:
     broken = tmp_path / "docker-compose.yml"
     broken.write_text(
         "services:\n  vector:\n    image: x\n    restart: sometimes-maybe\n    bogus_key: 1\n"
@@ -135,4 +195,4 @@ def test_compose_refuses_a_broken_file(tmp_path: Path) -> None:
         check=False,
         cwd=tmp_path,
     )
-    assert result.returncode != 0
+    assert result.returncode != 0, compose_version

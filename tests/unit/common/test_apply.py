@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ids2.common.apply import apply_files
+from ids2.common.apply import apply_files, as_applied
 from ids2.common.rendered import RenderedFile, ValidationError
 
 
@@ -56,3 +56,21 @@ def test_the_replaced_content_is_kept_as_last_good(tmp_path: Path) -> None:
     apply_files([RenderedFile("a.yaml", "a: 2\n")], tmp_path)
     assert (tmp_path / "a.yaml").read_text() == "a: 2\n"
     assert (tmp_path / "a.yaml.last-good").read_text() == "a: 1\n"
+
+
+def test_a_validator_sees_the_other_file_of_its_batch_whatever_the_order(tmp_path: Path) -> None:
+    (tmp_path / "pair.env").write_text("X=installed\n")
+    seen: list[str] = []
+
+    def reads_the_pair(path: Path) -> str:
+        seen.append(as_applied(path, "pair.env").read_text())
+        return "ok"
+
+    # The checked file comes first: its partner's candidate is already written.
+    apply_files(
+        [RenderedFile("a.yml", "a\n", reads_the_pair), RenderedFile("pair.env", "X=new\n")],
+        tmp_path,
+    )
+    # Alone in its batch, it is checked against the installed partner.
+    apply_files([RenderedFile("a.yml", "b\n", reads_the_pair)], tmp_path)
+    assert seen == ["X=new\n", "X=new\n"]

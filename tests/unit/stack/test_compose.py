@@ -28,8 +28,25 @@ def test_each_compose_error_is_said_once_without_the_progress_lines() -> None:
     )
 
 
-def test_output_without_error_lines_is_kept_by_its_end() -> None:
-    assert compose_errors("unknown flag: --compatibility\n" + "x" * 3000) == "x" * 2000
+# docker-compose 2.26's stderr for `up -d` when an image is missing and no registry answers.
+MISSING_IMAGE_V2 = """\
+ redis Pulling \n\
+initializing source docker://redis:7.2.5-alpine: pinging container registry \
+registry-1.docker.io: Get "https://registry-1.docker.io/v2/": dial tcp: lookup \
+registry-1.docker.io: network is unreachable
+"""
+
+
+def test_compose_v2_errors_are_its_unindented_lines() -> None:
+    assert compose_errors(MISSING_IMAGE_V2) == (
+        "initializing source docker://redis:7.2.5-alpine: pinging container registry "
+        'registry-1.docker.io: Get "https://registry-1.docker.io/v2/": dial tcp: lookup '
+        "registry-1.docker.io: network is unreachable"
+    )
+
+
+def test_output_of_progress_lines_only_is_kept_by_its_end() -> None:
+    assert compose_errors(" Container x  Creating\n " + "x" * 3000) == "x" * 2000
     assert compose_errors("  unknown flag: --compatibility\n") == "unknown flag: --compatibility"
 
 
