@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import secrets as token_source
 import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from ids2.common.apply import apply_files
-from ids2.config.load import Config, load_secrets
+from ids2.config.load import Config
 from ids2.controllers import CONTROLLERS
 from ids2.deploy.history import ConfigHistory
 from ids2.deploy.render import render_all
 from ids2.deploy.runner import DeployError, Phase
 from ids2.stack.compose import StackManager
+from ids2.stack.grafana_password import ensure_grafana_password
 from ids2.stack.render import CA_BUNDLE, LIMITS_FILE, compose_files
 from ids2.system.units import systemctl, systemd_is_running
 
@@ -45,22 +43,6 @@ class DeployContext:
             self.config["stack"]["project_name"],
             self.rendered_dir / "stack.env",
         )
-
-
-def ensure_grafana_password(secrets_path: Path) -> bool:
-    """Generate Grafana's admin password into the secrets file once; True when generated."""
-    current = load_secrets(secrets_path)
-    if current["grafana_admin_password"]:
-        return False
-    document = {key: value for key, value in current.items() if value}
-    document["grafana_admin_password"] = token_source.token_urlsafe(18)
-    secrets_path.parent.mkdir(parents=True, exist_ok=True)
-    temp = secrets_path.with_name(f".{secrets_path.name}.new")
-    temp.touch(mode=0o600)
-    temp.chmod(0o600)
-    temp.write_text(yaml.safe_dump(document), encoding="utf-8")
-    temp.replace(secrets_path)
-    return True
 
 
 def render_and_apply(context: DeployContext) -> str:

@@ -28,6 +28,8 @@ from ids2.common.stack_files import stack_dir
 from ids2.config.load import Config, load_secrets
 from ids2.errors import ConfigError
 from ids2.stack.compose import StackError, compose_command, compose_errors
+from ids2.stack.grafana_password import KEY as PASSWORD_KEY
+from ids2.stack.grafana_password import ensure_grafana_password
 
 CPU_PERIOD_USEC = 100_000
 LIMITED_SERVICES = ("vector", "redis", "prometheus", "grafana")
@@ -179,8 +181,9 @@ def ca_bundle(config: Config) -> RenderedFile:
 def render(config: Config) -> list[RenderedFile]:
     """stack.env and stack-limits.yml for compose, grafana.env (0600) with the admin
     password, ca-bundle.pem."""
-    secrets = load_secrets(Path(config["shipping"]["secrets_file"]))
-    grafana = {"GF_SECURITY_ADMIN_PASSWORD": secrets["grafana_admin_password"]}
+    secrets_path = Path(config["shipping"]["secrets_file"])
+    ensure_grafana_password(secrets_path)
+    grafana = {"GF_SECURITY_ADMIN_PASSWORD": load_secrets(secrets_path)[PASSWORD_KEY]}
     return [
         RenderedFile("stack.env", _env_file(stack_environment(config)), VALIDATORS["stack.env"]),
         RenderedFile(LIMITS_FILE, limits_file(config), VALIDATORS[LIMITS_FILE]),

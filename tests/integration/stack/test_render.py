@@ -196,3 +196,29 @@ def test_compose_refuses_a_broken_file(tmp_path: Path, compose_version: str) -> 
         cwd=tmp_path,
     )
     assert result.returncode != 0, compose_version
+
+
+def test_grafana_never_gets_an_empty_password(tmp_path: Path) -> None:
+    secrets = tmp_path / "secrets.yaml"
+    secrets.write_text("")  # as the package installs it
+    document = {
+        "paths": {"rendered_dir": str(tmp_path / "rendered")},
+        "shipping": {"secrets_file": str(secrets)},
+    }
+    config = validate_document(document, "/etc/ids2/config.yaml", MACHINE)
+    grafana = next(f for f in render(config) if f.name == "grafana.env")
+    password = grafana.content.split("GF_SECURITY_ADMIN_PASSWORD=", 1)[1].strip()
+    assert len(password) >= 24, "generated, not empty"
+    assert secrets.stat().st_mode & 0o777 == 0o600
+    assert yaml.safe_load(secrets.read_text())["grafana_admin_password"] == password
+    again = next(f for f in render(config) if f.name == "grafana.env")
+    assert again.content == grafana.content, "generated once, then kept"
+
+
+def test_a_password_that_cannot_be_stored_is_a_clear_error(tmp_path: Path) -> None:
+    unwritable = tmp_path / "not-a-directory"
+    unwritable.write_text("")
+    document = {"shipping": {"secrets_file": str(unwritable / "secrets.yaml")}}
+    config = validate_document(document, "/etc/ids2/config.yaml", MACHINE)
+    with pytest.raises(ConfigError, match="at 'grafana_admin_password': cannot store"):
+        render(config)
