@@ -110,3 +110,15 @@ def suricata_rule_source(value: Any) -> str | None:
     ):
         return None
     return "a suricata-update source name such as et/open, or an https:// or file:/// URL"
+
+
+_HOST_NAME = re.compile(
+    r"^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9_-]{0,62})(\.[A-Za-z0-9][A-Za-z0-9_-]{0,62})*$"
+)
+
+
+def host_name_or_empty(value: Any) -> str | None:
+    """Accept '' (the machine's hostname) or a host name: letters, digits, '-', '_', dots."""
+    if value == "" or _HOST_NAME.match(value):
+        return None
+    return "a host name such as sensor-hq-01 (letters, digits, '-', '_' and dots), or ''"

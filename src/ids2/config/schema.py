@@ -77,6 +77,13 @@ def _stack_service(name: str, cpus: float, memory_mb: int, enabled: bool = True)
 SENSOR = Section(
     "What Suricata captures and how much of the machine it may use.",
     {
+        "name": string(
+            "This sensor's name in every event (Suricata's sensor-name, ECS observer.name and "
+            "observer.hostname), so sensors sharing indices can be told apart; '' is the "
+            "machine's hostname.",
+            "",
+            check=checks.host_name_or_empty,
+        ),
         "interface": string(
             "Capture interface, fed by a switch's mirror (SPAN) port.",
             "eth0",

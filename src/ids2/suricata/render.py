@@ -11,6 +11,7 @@ import functools
 import os
 import re
 import shutil
+import socket
 import subprocess
 import tempfile
 from dataclasses import dataclass
@@ -42,10 +43,11 @@ class SuricataFacts:
 
     cpu_count: int
     hyperscan: bool
+    hostname: str  # the sensor's name when sensor.name is ''
 
     @classmethod
     def of_this_machine(cls) -> SuricataFacts:
-        return cls(os.cpu_count() or 1, hyperscan_available())
+        return cls(os.cpu_count() or 1, hyperscan_available(), socket.gethostname())
 
 
 @functools.cache
@@ -186,6 +188,8 @@ def suricata_config(config: Config, facts: SuricataFacts) -> dict[str, Any]:
                 "TEREDO_PORTS": "3544",
             },
         },
+        # EVE's "host" in every event: observer.name and observer.hostname downstream.
+        "sensor-name": sensor["name"] or facts.hostname,
         "default-log-dir": "/var/log/suricata",
         "stats": {"enabled": True, "interval": 30, "decoder-events": True},
         "outputs": [_eve(config)],

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import shlex
 import shutil
+import socket
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ import yaml
 from ids2.config.load import validate_document
 from ids2.config.machine import Machine
 from ids2.suricata.render import SuricataFacts, render_text
+from tests.integration.shipping.ecs_vrl import transform
 from tests.integration.suricata.verify_checks import applies, failed_checks
 
 pytestmark = [
@@ -93,3 +95,29 @@ def test_suricata_verify_expectations(case: dict[str, Any], tmp_path: Path) -> N
         print(f"{case['name']}: fails with the stock config too: {failure}")
     assert [failure for failure in ours if failure not in stock] == []
     print(f"{case['name']}: {len(stock) - len(ours)} check(s) pass only with the rendered config")
+
+
+@pytest.mark.parametrize("name", ["ids2-hq-01", ""])
+def test_every_event_names_its_sensor_down_to_ecs(name: str, tmp_path: Path) -> None:
+    """Real Suricata output: the rendered sensor-name (sensor.name, else the hostname) is in
+    every EVE event, and the VRL makes it observer.name and observer.hostname."""
+    case = next(case for case in MANIFEST if case["name"] == "alert-testmyids-midstream")
+    directory = CORPUS / case["name"]
+    events = replay(
+        rendered_config(tmp_path, name=name),
+        directory / case["pcap"],
+        [directory / rule for rule in case["rules"]],
+        ["--set", "stream.midstream=true"],
+        tmp_path / "rendered",
+    )
+    expected = name or socket.gethostname()
+    assert {event["event_type"] for event in events} >= {"alert", "flow"}
+    assert {event.get("host") for event in events} == {expected}
+    for event in events:
+        observer = transform(json.dumps(event))["observer"]
+        assert (observer["name"], observer["hostname"]) == (expected, expected)
+        assert (observer["type"], observer["vendor"], observer["product"]) == (
+            "ids",
+            "OISF",
+            "Suricata",
+        )

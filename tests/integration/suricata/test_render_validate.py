@@ -39,7 +39,7 @@ def test_variants_pass_suricata_t(sensor: dict[str, Any], tmp_path: Path) -> Non
     config = validate_document(
         {"sensor": sensor, "ramdisk": {"mount_point": str(tmp_path)}}, "test", PI5
     )
-    text = render_text(config, SuricataFacts(cpu_count=4, hyperscan=False))
+    text = render_text(config, SuricataFacts(cpu_count=4, hyperscan=False, hostname="sensor-a"))
     report = apply_files([RenderedFile("suricata.yaml", text, check_with_suricata)], tmp_path)
     assert report.notes["suricata.yaml"].startswith("suricata -T: ok")
     rendered = yaml.safe_load(text.split("---", 1)[1])
@@ -48,7 +48,7 @@ def test_variants_pass_suricata_t(sensor: dict[str, Any], tmp_path: Path) -> Non
 
 def test_a_config_suricata_refuses_is_not_installed(tmp_path: Path) -> None:
     config = validate_document({"ramdisk": {"mount_point": str(tmp_path)}}, "test", PI5)
-    good = render_text(config, SuricataFacts(4, False))
+    good = render_text(config, SuricataFacts(4, False, "sensor-a"))
     apply_files([RenderedFile("suricata.yaml", good, check_with_suricata)], tmp_path)
     bad = good.replace("cluster_flow", "cluster_nonsense").replace(
         "mpm-algo: ac-ks", "mpm-algo: no-such-algo"
@@ -61,7 +61,7 @@ def test_a_config_suricata_refuses_is_not_installed(tmp_path: Path) -> None:
 def test_the_installed_ruleset_is_tested_with_the_config(tmp_path: Path) -> None:
     config = validate_document({"ramdisk": {"mount_point": str(tmp_path)}}, "test", PI5)
     path = tmp_path / "suricata.yaml"
-    path.write_text(render_text(config, SuricataFacts(4, False)))
+    path.write_text(render_text(config, SuricataFacts(4, False, "sensor-a")))
     rules = tmp_path / "rules"
     rules.mkdir()
     assert check_with_suricata(path, rules) == "suricata -T: ok (no ruleset installed yet)"
@@ -78,6 +78,6 @@ def test_testing_a_config_leaves_no_file_on_the_ram_disk(tmp_path: Path) -> None
     ramdisk.mkdir()
     config = validate_document({"ramdisk": {"mount_point": str(ramdisk)}}, "test", PI5)
     path = tmp_path / "suricata.yaml"
-    path.write_text(render_text(config, SuricataFacts(4, False)))
+    path.write_text(render_text(config, SuricataFacts(4, False, "sensor-a")))
     assert check_with_suricata(path, tmp_path / "rules").startswith("suricata -T: ok")
     assert list(ramdisk.iterdir()) == []

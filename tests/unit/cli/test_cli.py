@@ -30,7 +30,7 @@ def test_validate_reports_every_error_and_exits_2(
     assert main(["config", "validate", "--config", str(bad)]) == 2
     lines = capsys.readouterr().err.splitlines()
     assert lines == [
-        f"{bad}: at 'sensor.colour': unknown key; expected one of: interface, home_networks, "
+        f"{bad}: at 'sensor.colour': unknown key; expected one of: name, interface, home_networks, "
         "workers, management_cores, worker_cores, memory_budget_mb, bpf_filter, unix_socket, "
         "rules",
         f"{bad}: at 'sensor.workers': expected a whole number from 1 to 64, got 'lots'",

@@ -42,7 +42,7 @@ def test_unknown_key_names_path_and_suggests() -> None:
     (problem,) = problems_of({"sensor": {"interfase": "eth1"}})
     assert "at 'sensor.interfase'" in problem
     assert "did you mean 'interface'" in problem
-    assert "expected one of: interface" in problem
+    assert "expected one of: name, interface" in problem
 
 
 def test_unknown_top_level_section() -> None:
@@ -117,6 +117,12 @@ def test_unknown_top_level_section() -> None:
             "shipping.opensearch.index_prefix",
             "lowercase",
             "'IDS2'",
+        ),
+        (
+            {"sensor": {"name": "hq sensor #1"}},
+            "sensor.name",
+            "a host name",
+            "'hq sensor #1'",
         ),
         (
             {"metrics": {"listen_address": "localhost"}},

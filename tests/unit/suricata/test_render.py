@@ -27,7 +27,7 @@ def test_pi5_cores_management_0_1_workers_2_3() -> None:
 
 def test_memcaps_share_the_budget_exactly() -> None:
     assert abs(sum(MEMCAP_SHARES.values()) - 1.0) < 1e-9
-    config = rendered({"sensor": {"memory_budget_mb": 1000}}, SuricataFacts(4, False))
+    config = rendered({"sensor": {"memory_budget_mb": 1000}}, SuricataFacts(4, False, "sensor-a"))
     assert config["flow"]["memcap"] == "200mb"  # type: ignore[index]
     assert config["stream"]["reassembly"]["memcap"] == "350mb"  # type: ignore[index]
 
@@ -39,8 +39,8 @@ def test_rings_grow_with_the_budget_and_shrink_with_workers() -> None:
 
 
 def test_mpm_follows_the_binary() -> None:
-    assert rendered({}, SuricataFacts(4, True))["mpm-algo"] == "hs"
-    assert rendered({}, SuricataFacts(4, False))["mpm-algo"] == "ac-ks"
+    assert rendered({}, SuricataFacts(4, True, "sensor-a"))["mpm-algo"] == "hs"
+    assert rendered({}, SuricataFacts(4, False, "sensor-a"))["mpm-algo"] == "ac-ks"
 
 
 def test_capture_and_eve_follow_the_config() -> None:
@@ -49,7 +49,7 @@ def test_capture_and_eve_follow_the_config() -> None:
             "sensor": {"interface": "eth1", "bpf_filter": "not port 22"},
             "ramdisk": {"mount_point": "/mnt/ram", "rotate_interval_seconds": 30},
         },
-        SuricataFacts(4, False),
+        SuricataFacts(4, False, "sensor-a"),
     )
     capture = config["af-packet"][0]  # type: ignore[index]
     assert capture["interface"] == "eth1" and capture["bpf-filter"] == "not port 22"
