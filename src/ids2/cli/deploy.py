@@ -34,17 +34,28 @@ def _deploy(args: argparse.Namespace) -> int:
     return 0 if report.ok else 4
 
 
+def _summary(report: DeployReport, failed: PhaseResult | None) -> str:
+    """One line for `ids2 status`: failed, done, or done with the phases' warnings."""
+    if failed is not None:
+        return f"phase {failed.letter} ({failed.title}) failed: {failed.detail}"
+    warnings = [f"phase {r.letter}: {r.detail}" for r in report.results if r.warning]
+    return "deploy done" + (f", WARNING: {'; '.join(warnings)}" if warnings else "")
+
+
 def _record(store: StateStore, report: DeployReport, failed: PhaseResult | None) -> None:
     """The outcome in the deploy state file, for `ids2 status`."""
     store.write(
         "deploy",
         {
             "ok": report.ok,
-            "summary": "deploy done"
-            if failed is None
-            else f"phase {failed.letter} ({failed.title}) failed: {failed.detail}",
+            "summary": _summary(report, failed),
             "phases": {
-                r.letter: {"ok": r.ok, "seconds": round(r.seconds, 1), "detail": r.detail}
+                r.letter: {
+                    "ok": r.ok,
+                    "warning": r.warning,
+                    "seconds": round(r.seconds, 1),
+                    "detail": r.detail,
+                }
                 for r in report.results
             },
         },

@@ -12,7 +12,7 @@ from ids2.config.load import Config
 from ids2.controllers import CONTROLLERS
 from ids2.deploy.history import ConfigHistory
 from ids2.deploy.render import render_all
-from ids2.deploy.runner import DeployError, Phase
+from ids2.deploy.runner import DeployError, Phase, Warned
 from ids2.stack.compose import StackManager
 from ids2.stack.grafana_password import ensure_grafana_password
 from ids2.stack.render import CA_BUNDLE, LIMITS_FILE, compose_files
@@ -150,7 +150,7 @@ def prepare_opensearch(context: DeployContext) -> str:
     return prepare(make_client(context.config, timeout), context.config)
 
 
-def verify_pipeline(context: DeployContext) -> str:
+def verify_pipeline(context: DeployContext) -> str | Warned:
     """Phase E: Suricata capturing, and a canary through Vector into the sink."""
     from ids2.controllers.verify import make_sink
     from ids2.shipping.canary import send_canary
@@ -168,13 +168,16 @@ def verify_pipeline(context: DeployContext) -> str:
             raise DeployError(
                 f"Suricata captures ({packets} packets on {interface}) but the "
                 f"canary never reached the {sink.name}: check Vector's logs "
-                "(docker logs ids2_vector_1)"
+                "(docker logs $(docker ps -qf label=com.docker.compose.service=vector))"
             )
         time.sleep(1)
-    return (
-        f"Suricata captured {packets} packets on {interface}; canary in the {sink.name} "
-        f"after {time.monotonic() - started:.1f} s"
-    )
+    arrived = f"canary in the {sink.name} after {time.monotonic() - started:.1f} s"
+    if not packets:
+        return Warned(
+            f"no packets seen yet on {interface}: is the mirror (SPAN) port connected? "
+            f"Suricata runs and the pipeline ships: {arrived}"
+        )
+    return f"Suricata captured {packets} packets on {interface}; {arrived}"
 
 
 def deploy_phases(context: DeployContext) -> list[Phase]:

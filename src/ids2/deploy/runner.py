@@ -28,7 +28,16 @@ class Phase:
 
     letter: str
     title: str
-    action: Callable[[], str]
+    action: Callable[[], str | Warned]
+
+
+@dataclass(frozen=True)
+class Warned:
+    """What a phase returns when it did its job but something needs a person's eyes (a
+    capture interface that has seen no packets yet): reported as WARNING, the deploy
+    goes on."""
+
+    detail: str
 
 
 @dataclass
@@ -40,6 +49,7 @@ class PhaseResult:
     ok: bool
     detail: str
     seconds: float
+    warning: bool = False
 
 
 @dataclass
@@ -70,13 +80,18 @@ def run_phases(
         if notifier is not None:
             notifier.status(f"deploy phase {phase.letter}: {phase.title}")
         started = time.monotonic()
+        warning = False
         try:
-            detail, ok = phase.action(), True
+            outcome = phase.action()
+            ok = True
+            warning = isinstance(outcome, Warned)
+            detail = outcome.detail if isinstance(outcome, Warned) else outcome
         except Ids2Error as error:
             detail, ok = str(error), False
-        result = PhaseResult(phase.letter, phase.title, ok, detail, time.monotonic() - started)
+        seconds = time.monotonic() - started
+        result = PhaseResult(phase.letter, phase.title, ok, detail, seconds, warning)
         report.results.append(result)
-        verdict = "ok" if ok else "FAILED"
+        verdict = "FAILED" if not ok else "WARNING" if warning else "ok"
         print(
             f"{phase.letter} {phase.title}: {verdict} ({result.seconds:.1f} s) {detail}",
             file=out,

@@ -53,6 +53,8 @@ def _capture(config: Config) -> dict[str, Any]:
         "kernel_drops": capture.get("kernel_drops"),
         "alerts": newest.get("detect", {}).get("alert"),
     }
+    if not facts["packets"]:
+        facts["warning"] = f"no packets seen yet on {config['sensor']['interface']}"
     if len(stats) == 2:
         facts["packets_per_second"] = interval_packet_rate(stats[0], newest)
         facts["drop_ratio_last_interval"] = interval_drop_ratio(stats[0], newest)

@@ -6,7 +6,7 @@ import io
 
 import pytest
 
-from ids2.deploy.runner import DeployError, Phase, run_phases
+from ids2.deploy.runner import DeployError, Phase, Warned, run_phases
 from ids2.errors import Ids2Error
 
 
@@ -43,3 +43,16 @@ def test_one_phase_alone() -> None:
 def test_unknown_phase() -> None:
     with pytest.raises(DeployError, match="no deploy phase 'Z'; phases are A, B"):
         run_phases([Phase("A", "a", str), Phase("B", "b", str)], only="Z", out=io.StringIO())
+
+
+def test_a_warning_is_said_and_the_deploy_goes_on() -> None:
+    out = io.StringIO()
+    phases = [
+        Phase("E", "verify", lambda: Warned("no packets seen yet on eth0")),
+        Phase("F", "record", lambda: "recorded"),
+    ]
+    report = run_phases(phases, out=out)
+    assert report.ok and [r.warning for r in report.results] == [True, False]
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith("E verify: WARNING (") and lines[0].endswith("on eth0")
+    assert lines[1].startswith("F record: ok (")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ids2.status.facts import _last_alert, _pipeline_line
+from ids2.status.facts import _capture, _last_alert, _pipeline_line
 from ids2.status.figures import pipeline_figures
 from ids2.suricata.collector import interval_packet_rate
 from tests.support.ports import free_port
@@ -53,3 +53,12 @@ def test_pipeline_line_with_and_without_data() -> None:
     assert _pipeline_line(full) == "412.3 events/s shipped, buffer 3% full"
     empty = {"events_shipped_per_second": None, "buffer_fill_ratio": None}
     assert _pipeline_line(empty) == "- events/s shipped, buffer - full"
+
+
+def test_a_capture_that_has_seen_no_packets_is_a_warning(tmp_path: Path) -> None:
+    config = {"ramdisk": {"mount_point": str(tmp_path)}, "sensor": {"interface": "eth0"}}
+    eve = tmp_path / "eve.json"
+    eve.write_text(json.dumps({"event_type": "stats", "stats": stats(0, 30)}) + "\n")
+    assert _capture(config)["warning"] == "no packets seen yet on eth0"  # type: ignore[arg-type]
+    eve.write_text(json.dumps({"event_type": "stats", "stats": stats(12, 30)}) + "\n")
+    assert "warning" not in _capture(config)  # type: ignore[arg-type]
