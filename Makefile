@@ -59,14 +59,22 @@ bench: deps venv
 run: deps venv
 	$(IDS2) --config $${IDS2_CONFIG:-etc/ids2/config.yaml} up
 
-## The Debian package for this machine's architecture, built from the files git knows,
-## into dist/, and checked by lintian (errors and warnings fail).
+## The Debian package: for this machine's release and architecture, built from the files
+## git knows; or, with DIST=trixie|bookworm [ARCH=arm64], in a clean cached chroot of that
+## release (tests/system/deb_build.py). Into dist/, checked by lintian (errors and warnings
+## fail), the chroot's own for DIST builds.
+DIST ?=
+ARCH ?=
 deb: deps
+ifeq ($(DIST),)
 	rm -rf build/deb && mkdir -p build/deb/ids2 dist
 	git ls-files -co --exclude-standard | tar -cf - -T - | tar -C build/deb/ids2 -xf -
 	cd build/deb/ids2 && dpkg-buildpackage -us -uc -b
+	lintian --fail-on error,warning build/deb/ids2_*.deb
 	mv build/deb/ids2_*.deb dist/
-	lintian --fail-on error,warning dist/ids2_*.deb
+else
+	/usr/bin/python3 -m tests.system.deb_build --dist $(DIST) $(if $(ARCH),--arch $(ARCH)) --output dist
+endif
 
 ## Re-pin the runtime dependencies the package ships (requirements.lock).
 lock:

@@ -1,9 +1,10 @@
-"""The stage's steps run for real on a Debian 12 root, which then boots under QEMU with a
-boot partition holding an ids2.yaml: first a good one, then, on the same disk, a broken one.
+"""The stage's steps run for real on a Debian 13 trixie root, which then boots under QEMU
+with a boot partition holding an ids2.yaml: first a good one, then, on the same disk, a
+broken one.
 
 pi-gen cannot run here (no Raspberry Pi archive), so run_stage.sh stands in for its build.sh
-with the step semantics its README documents, and a debootstrapped amd64 Debian 12 root with
-our amd64 package stands in for stage2's arm64 Raspberry Pi OS.
+with the step semantics its README documents, and a debootstrapped amd64 trixie root with
+our amd64 trixie package stands in for stage2's arm64 Raspberry Pi OS (trixie too).
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ from pathlib import Path
 import pytest
 
 from tests.support.ports import free_port
-from tests.system.rootfs import base_rootfs, install_reporter, make_disk
-from tests.system.test_appliance_boots import build_deb
+from tests.system.basics import package
+from tests.system.rootfs import base_rootfs, host_arch, install_reporter, make_disk
 from tests.system.vm import VirtualMachine, boot
 
 pytestmark = [
@@ -49,12 +50,7 @@ STAND_IN_IMAGE = "localhost/ids2-stand-in:1"
 
 
 def stand_in_for_stage2(root: Path) -> None:
-    """What stage2's Raspberry Pi OS has and Debian 12 lacks, and the test's reporter."""
-    # Suricata 7 is in trixie's main; on Debian 12 it is in bookworm-backports, which apt
-    # then prefers as install_debs' `-t bookworm-backports` does.
-    (root / "etc/apt/apt.conf.d/50-ids2-test").write_text(
-        'APT::Default-Release "bookworm-backports";\n'
-    )
+    """What stage2's Raspberry Pi OS has and plain Debian lacks, and the test's reporter."""
     (root / "boot/firmware").mkdir(parents=True, exist_ok=True)
     (root / "boot/firmware/config.txt").write_text("# stand-in for stage1's config.txt\n[all]\n")
     with (root / "etc/fstab").open("a") as fstab:
@@ -127,7 +123,7 @@ def stage_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The root file system after our stage ran on a stand-in for stage2's root."""
     tmp_path = tmp_path_factory.mktemp("image")
     started = time.monotonic()
-    deb = build_deb()
+    deb = package("trixie", host_arch())
     previous = base_rootfs(tmp_path / "stage2-rootfs")
     stand_in_for_stage2(previous)
     stage = tmp_path / "stage-ids2"
@@ -149,7 +145,7 @@ def stage_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_the_stage_installs_the_package_and_enables_the_sensor(stage_root: Path) -> None:
     status = (stage_root / "var/lib/dpkg/status").read_text()
     assert "Package: ids2\nStatus: install ok installed\n" in status
-    assert (stage_root / "lib/systemd/system/ids2-firstboot.service").is_file()
+    assert (stage_root / "usr/lib/systemd/system/ids2-firstboot.service").is_file()
     enabled = stage_root / "etc/systemd/system"
     assert (enabled / "multi-user.target.wants/ids2.target").is_symlink()
     assert (enabled / "ids2.target.wants/ids2-firstboot.service").is_symlink()

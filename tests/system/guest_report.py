@@ -27,6 +27,11 @@ def report(key, value):
     print(f"IDS2T {key}={value}", flush=True)
 
 
+def key_of(unit):
+    """A unit's name as a report key: ids2-verify.service is ids2_verify_service."""
+    return unit.replace("-", "_").replace(".", "_")
+
+
 def sh(*command):
     try:
         result = subprocess.run(command, capture_output=True, text=True, check=False)
@@ -157,6 +162,49 @@ def package_lifecycle():
     report("purge_leftovers", " ".join(leftovers()) or "none")
 
 
+def suricata_config():
+    """Which configuration the running Suricata was started on, from its command line."""
+    pid = main_pid(SURICATA)
+    arguments = Path(f"/proc/{pid}/cmdline").read_bytes() if pid not in ("", "0") else b""
+    if b"/var/lib/ids2/rendered/suricata.yaml" in arguments:
+        return "rendered"
+    return "stock" if b"/etc/suricata/suricata.yaml" in arguments else "other"
+
+
+def live_install():
+    """apt install on a running system that has never had ids2 (the purge above), with
+    Debian's Suricata running on its own config, as on a Pi already in use: everything
+    must run at once, without a reboot. Then purge again, live."""
+    sh("systemctl", "start", SURICATA)
+    wait(lambda: active(SURICATA), 300)
+    report("live_suricata_before", suricata_config() if active(SURICATA) else "inactive")
+    installed_at = time.monotonic()
+    report("live_install_exit", apt_get("install", str(UPGRADE_DEB)))
+    wait(all_controllers_active, 300)
+    report("live_controllers_ready_seconds", f"{time.monotonic() - installed_at:.1f}")
+    wait(lambda: active(SURICATA) and suricata_config() == "rendered", 300)
+    for unit in [
+        "ids2.target",
+        *CONTROLLER_UNITS,
+        SURICATA,
+        "mnt-ram_logs.mount",
+        "ids2-rules-update.timer",
+        "ids2-spool-prune.timer",
+    ]:
+        report(
+            "live_" + unit.replace("-", "_").replace(".", "_"), sh("systemctl", "is-active", unit)
+        )
+    report("live_suricata_config", suricata_config())
+    report("live_ramdisk", sh("findmnt", "-n", "-o", "FSTYPE,OPTIONS", "/mnt/ram_logs"))
+    # The deploy runs (phase B renders) or says in its journal what it waits for.
+    wait(lambda: deploy_phase("B render and validate configs") != "not run", 300)
+    report("live_deploy_render", deploy_phase("B render and validate configs"))
+    journal("ids2-deploy.service", 15)
+    report("live_purge_exit", apt_get("purge", "ids2"))
+    report("live_purge_still_active", " ".join(ids2_units_active()) or "none")
+    report("live_purge_leftovers", " ".join(leftovers()) or "none")
+
+
 def check_running():
     """What the booted appliance must show before anything is done to it."""
     report("begin", f"{uptime():.1f}")
@@ -174,9 +222,7 @@ def check_running():
         "ids2-deploy.service",
         "polkit.service",
     ]:
-        report(
-            "state_" + unit.replace("-", "_").replace(".", "_"), sh("systemctl", "is-active", unit)
-        )
+        report(f"state_{key_of(unit)}", sh("systemctl", "is-active", unit))
     for unit in [
         *(f"ids2-{n}.service" for n in CONTROLLERS),
         "suricata.service",
@@ -185,12 +231,7 @@ def check_running():
         if not active(unit):
             journal(unit)
     report("ramdisk_mounted", sh("findmnt", "-n", "-o", "FSTYPE", "/mnt/ram_logs"))
-    pid = main_pid("suricata.service")
-    arguments = Path(f"/proc/{pid}/cmdline").read_bytes() if pid not in ("", "0") else b""
-    report(
-        "suricata_config",
-        "rendered" if b"/var/lib/ids2/rendered/suricata.yaml" in arguments else "other",
-    )
+    report("suricata_config", suricata_config())
     try:
         metrics = urllib.request.urlopen("http://127.0.0.1:10088/metrics", timeout=10).read()
         report("exporter", "ok" if b"ids2_build_info" in metrics else "no-build-info")
@@ -316,12 +357,13 @@ def main():
             "sh",
             "-c",
             "systemd-analyze verify --man=no "
-            "/lib/systemd/system/ids2*.service /lib/systemd/system/ids2.target "
-            "/lib/systemd/system/mnt-ram_logs.mount 2>&1 | tr '\\n' '|'",
+            "/usr/lib/systemd/system/ids2*.service /usr/lib/systemd/system/ids2.target "
+            "/usr/lib/systemd/system/mnt-ram_logs.mount 2>&1 | tr '\\n' '|'",
         )
         or "clean",
     )
     package_lifecycle()
+    live_install()
     finish()
 
 

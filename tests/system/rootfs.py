@@ -1,6 +1,7 @@
-"""A Debian 12 root file system, built with debootstrap, that QEMU can boot.
+"""A Debian root file system (13 trixie, or 12 bookworm), built with debootstrap, that QEMU
+can boot.
 
-The base (systemd, a kernel with a small virtio initramfs, bookworm-backports) is cached
+The base (systemd, a kernel with a small virtio initramfs, the release's archive) is cached
 as a tarball keyed by its recipe, so only the first run pays for debootstrap. Chroot
 mounts are always undone, even when a step fails.
 """
@@ -13,6 +14,7 @@ import os
 import shutil
 import subprocess
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 MIRROR = "http://deb.debian.org/debian"
@@ -21,6 +23,28 @@ INITRAMFS_MODULES = "virtio_pci\nvirtio_mmio\nvirtio_blk\nvirtio_net\next4\n"
 RECIPE_VERSION = "1"
 KERNELS = {"amd64": "linux-image-amd64", "arm64": "linux-image-arm64"}
 REPORTER_DIR = "usr/local/lib/ids2-test"
+
+
+@dataclass(frozen=True)
+class Release:
+    """A Debian release as the tests install it: its suites, and where Suricata 7 is."""
+
+    name: str
+    suites: tuple[str, ...]
+    apt_target: tuple[str, ...]  # `apt-get install` options that pick Suricata 7
+
+
+RELEASES = {
+    # Raspberry Pi OS today: Suricata 7 in main.
+    "trixie": Release("trixie", ("trixie", "trixie-updates"), ()),
+    # Pi OS "Legacy": Suricata 7 only in backports.
+    "bookworm": Release(
+        "bookworm",
+        ("bookworm", "bookworm-updates", "bookworm-backports"),
+        ("-t", "bookworm-backports"),
+    ),
+}
+DEFAULT_RELEASE = "trixie"
 
 
 def cache_dir() -> Path:
@@ -72,7 +96,7 @@ def host_arch() -> str:
     ).stdout.strip()
 
 
-def _build_base(root: Path, arch: str) -> None:
+def _build_base(root: Path, arch: str, release: Release) -> None:
     # A foreign root is unpacked here and configured inside the chroot by its own (emulated)
     # tools: this needs binfmt_misc with qemu-user-static's F-flagged entry for the arch.
     foreign = arch != host_arch()
@@ -82,15 +106,14 @@ def _build_base(root: Path, arch: str) -> None:
         f"--arch={arch}",
         f"--include={BASE_PACKAGES}",
         *(["--foreign"] if foreign else []),
-        "bookworm",
+        release.name,
         str(root),
         MIRROR,
     )
     if foreign:
         run("chroot", str(root), "/debootstrap/debootstrap", "--second-stage", timeout=3600)
     (root / "etc/apt/sources.list").write_text(
-        f"deb {MIRROR} bookworm main\ndeb {MIRROR} bookworm-updates main\n"
-        f"deb {MIRROR} bookworm-backports main\n"
+        "".join(f"deb {MIRROR} {suite} main\n" for suite in release.suites)
     )
     (root / "usr/sbin/policy-rc.d").write_text("#!/bin/sh\nexit 101\n")
     (root / "usr/sbin/policy-rc.d").chmod(0o755)
@@ -112,11 +135,13 @@ def _build_base(root: Path, arch: str) -> None:
     )
 
 
-def base_rootfs(root: Path, arch: str = "amd64") -> Path:
-    """A fresh copy of the cached base for `arch` at `root` (built on the first call)."""
-    key = hashlib.sha256(f"{RECIPE_VERSION}:{BASE_PACKAGES}:{INITRAMFS_MODULES}".encode())
-    tarball = cache_dir() / f"bookworm-{arch}-{key.hexdigest()[:16]}.tar"
-    return cached_tree(tarball, lambda build: _build_base(build, arch), root)
+def base_rootfs(root: Path, arch: str = "amd64", release: str = DEFAULT_RELEASE) -> Path:
+    """A fresh copy of the cached base of `release` for `arch` at `root` (built on the first
+    call)."""
+    recipe = RELEASES[release]
+    key = hashlib.sha256(f"{RECIPE_VERSION}:{recipe}:{BASE_PACKAGES}:{INITRAMFS_MODULES}".encode())
+    tarball = cache_dir() / f"{release}-{arch}-{key.hexdigest()[:16]}.tar"
+    return cached_tree(tarball, lambda build: _build_base(build, arch, recipe), root)
 
 
 def cached_tree(tarball: Path, build_tree: Callable[[Path], None], root: Path) -> Path:
@@ -135,8 +160,8 @@ def cached_tree(tarball: Path, build_tree: Callable[[Path], None], root: Path) -
     return root
 
 
-def install_debs(root: Path, debs: list[Path]) -> None:
-    """apt-get install our .deb files, their dependencies from the archive (and backports)."""
+def install_debs(root: Path, debs: list[Path], release: str = DEFAULT_RELEASE) -> None:
+    """apt-get install our .deb files, their dependencies from the release's archive."""
     names = []
     for deb in debs:
         (root / "tmp" / deb.name).write_bytes(deb.read_bytes())
@@ -144,7 +169,7 @@ def install_debs(root: Path, debs: list[Path]) -> None:
     in_chroot(
         root,
         "apt-get update -q\n"
-        f"apt-get install -y -q -t bookworm-backports {' '.join(names)}\n"
+        f"apt-get install -y -q {' '.join([*RELEASES[release].apt_target, *names])}\n"
         "apt-get clean\nrm -f /tmp/*.deb",
         timeout=2400,
     )

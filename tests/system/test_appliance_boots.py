@@ -1,4 +1,5 @@
-"""The appliance comes up: our .deb installed with apt into Debian 12, booted under QEMU.
+"""The appliance comes up: our trixie .deb installed with apt into Debian 13 (what Raspberry
+Pi OS is today), booted under QEMU.
 
 The guest's reporter (guest_report.py) checks the running sensor and injects faults; this
 test sends traffic to the guest's NIC through QEMU user networking and reads the results
@@ -18,7 +19,8 @@ from pathlib import Path
 import pytest
 
 from tests.support.ports import free_port
-from tests.system.rootfs import base_rootfs, install_debs, install_reporter, make_disk
+from tests.system.basics import package, prepare
+from tests.system.rootfs import base_rootfs, host_arch, install_debs, make_disk
 from tests.system.vm import boot
 
 pytestmark = [
@@ -26,28 +28,6 @@ pytestmark = [
     pytest.mark.skipif(os.geteuid() != 0, reason="debootstrap and chroot need root"),
     pytest.mark.skipif(shutil.which("qemu-system-x86_64") is None, reason="needs QEMU"),
 ]
-ROOT_DIR = Path(__file__).resolve().parents[2]
-HERE = Path(__file__).resolve().parent
-TEST_RULE = (
-    'alert http any any -> any any (msg:"ids2 system test"; http.uri; '
-    'content:"/ids2-system-test"; sid:9400001; rev:1;)\n'
-)
-
-GUEST_NETWORK = """\
-[Match]
-Name=eth0
-
-[Network]
-Address=10.0.2.15/24
-Gateway=10.0.2.2
-"""
-
-
-def build_deb() -> Path:
-    subprocess.run(
-        ["make", "-C", str(ROOT_DIR), "deb"], check=True, stdout=subprocess.DEVNULL, timeout=1200
-    )
-    return sorted((ROOT_DIR / "dist").glob("ids2_*_amd64.deb"))[-1]
 
 
 def upgrade_of(deb: Path, directory: Path) -> Path:
@@ -69,39 +49,15 @@ def upgrade_of(deb: Path, directory: Path) -> Path:
     return upgrade
 
 
-def prepare(root: Path, upgrade: Path) -> None:
-    # The sensor's NIC gets QEMU user networking's guest address, as an operator's network
-    # config would give it one: Suricata captures on it, the forwarded port reaches it.
-    (root / "etc/systemd/network").mkdir(parents=True, exist_ok=True)
-    (root / "etc/systemd/network/20-eth0.network").write_text(GUEST_NETWORK)
-    subprocess.run(
-        ["systemctl", f"--root={root}", "enable", "systemd-networkd.service"],
-        check=True,
-        capture_output=True,
-    )
-    rules = root / "var/lib/suricata/rules"
-    rules.mkdir(parents=True, exist_ok=True)
-    (rules / "suricata.rules").write_text(TEST_RULE)
-    # Not named ids2*: the guest checks that nothing of that name outlives a purge.
-    reporter_dir = install_reporter(
-        root,
-        "system-test-report.service",
-        HERE / "guest_report.py",
-        after="multi-user.target ids2.target",
-        interpreter="/usr/bin/python3",
-    )
-    shutil.copy(upgrade, reporter_dir / "ids2-upgrade.deb")
-
-
 @pytest.fixture(scope="module")
 def guest(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """Build, install, boot once; what the guest's reporter printed."""
     tmp_path = tmp_path_factory.mktemp("appliance")
     started = time.monotonic()
-    deb = build_deb()
+    deb = package("trixie", host_arch())
     root = base_rootfs(tmp_path / "root")
     install_debs(root, [deb])
-    prepare(root, upgrade_of(deb, tmp_path))
+    shutil.copy(upgrade_of(deb, tmp_path), prepare(root) / "ids2-upgrade.deb")
     disk = tmp_path / "disk.raw"
     make_disk(root, disk)
     print(f"rootfs with {deb.name} ready in {time.monotonic() - started:.0f} s")
@@ -177,3 +133,36 @@ def test_apt_remove_stops_everything_and_purge_leaves_nothing(guest: dict[str, s
     assert guest["remove_config_kept"] == "True"
     assert guest["purge_exit"] == "0"
     assert guest["purge_leftovers"] == "none"
+
+
+def test_the_package_names_its_release_and_python(guest: dict[str, str]) -> None:
+    deb = package("trixie", host_arch())
+    assert deb.name.endswith(f"~deb13u1_{host_arch()}.deb"), deb.name
+    depends = subprocess.run(
+        ["dpkg-deb", "-f", str(deb), "Depends"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "python3 (>= 3.13), python3 (<< 3.14)" in depends
+
+
+def test_apt_install_on_a_running_system_runs_the_sensor_without_a_reboot(
+    guest: dict[str, str],
+) -> None:
+    # Debian's Suricata ran on its own config before; the install restarts it on ours.
+    assert guest["live_suricata_before"] == "stock"
+    assert guest["live_install_exit"] == "0"
+    for unit in ("ids2_target", "mnt_ram_logs_mount", "suricata_service"):
+        assert guest[f"live_{unit}"] == "active", unit
+    for name in ("resource", "connectivity", "metrics", "verify"):
+        assert guest[f"live_ids2_{name}_service"] == "active", name
+    for timer in ("rules_update", "spool_prune"):
+        assert guest[f"live_ids2_{timer}_timer"] == "active", timer
+    assert guest["live_suricata_config"] == "rendered"
+    assert guest["live_ramdisk"].startswith("tmpfs ") and "size=524288k" in guest["live_ramdisk"]
+    assert guest["live_deploy_render"] == "ok"
+    print(f"apt install to all controllers READY: {guest['live_controllers_ready_seconds']} s")
+
+
+def test_apt_purge_on_a_running_system_leaves_nothing(guest: dict[str, str]) -> None:
+    assert guest["live_purge_exit"] == "0"
+    assert guest["live_purge_still_active"] == "none"
+    assert guest["live_purge_leftovers"] == "none"
