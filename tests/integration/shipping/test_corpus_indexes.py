@@ -71,7 +71,9 @@ def test_every_corpus_event_indexes_and_is_searchable_by_type(
     print(f"{len(lines)} corpus documents: {result.indexed} indexed, {result.rejected} rejected")
     assert (result.indexed, result.rejected, result.invalid) == (len(lines), 0, 0), result.reasons
     assert sum(opensearch.counts().values()) == len(lines)
-    assert count(opensearch, {"exists": {"field": "_ignored"}}) == 0, "no value dropped as malformed"
+    assert count(opensearch, {"exists": {"field": "_ignored"}}) == 0, (
+        "no value dropped as malformed"
+    )
 
     rule_ids = [d["rule"]["id"] for d in documents.values() if "id" in d.get("rule", {})]
     assert len(set(rule_ids)) > 10
