@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.opensearch.front import NodeFront
 from tests.opensearch.node import VERSION, NodeError, OpenSearchNode, fetch
 from tests.opensearch.target import NodeTarget
 
@@ -46,6 +47,16 @@ def opensearch(opensearch_node: OpenSearchNode) -> Iterator[NodeTarget]:
     target = NodeTarget(opensearch_node.url)
     yield target
     target.clear()
+
+
+@pytest.fixture
+def opensearch_with_ism(
+    opensearch: NodeTarget, opensearch_node: OpenSearchNode
+) -> Iterator[NodeTarget]:
+    """The node behind the test proxy whose ISM endpoints the test double answers, for code
+    that installs the ISM policy: the ISM plugin is not published on Maven Central."""
+    with NodeFront(opensearch_node.url) as front:
+        yield NodeTarget(front.url)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

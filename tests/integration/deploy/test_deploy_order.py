@@ -13,8 +13,6 @@ from ids2.deploy.phases import DeployContext, deploy_phases
 from ids2.deploy.runner import run_phases
 from ids2.shipping.bulk import index_name
 from tests.integration.shipping.ecs_documents import ecs_documents
-from tests.opensearch.front import NodeFront
-from tests.opensearch.node import OpenSearchNode
 from tests.opensearch.target import NodeTarget
 
 pytestmark = pytest.mark.integration
@@ -22,7 +20,7 @@ PREFIX = "ids2-logs"
 
 
 def test_the_first_index_of_a_first_deploy_has_our_mapping(
-    opensearch: NodeTarget, opensearch_node: OpenSearchNode, monkeypatch: pytest.MonkeyPatch
+    opensearch: NodeTarget, opensearch_with_ism: NodeTarget, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     first = next(d for d in ecs_documents() if "ip" in d.get("source", {}) and "rule" in d)
     index = index_name(PREFIX, first["@timestamp"])
@@ -36,10 +34,9 @@ def test_the_first_index_of_a_first_deploy_has_our_mapping(
         return "Vector shipped its first event"
 
     monkeypatch.setattr(phases, "stack_up", vector_starts)
-    with NodeFront(opensearch_node.url) as front:  # the ISM calls go to the test double
-        context = DeployContext(NodeTarget(front.url).config())
-        steps = [phase for phase in deploy_phases(context) if phase.letter in "ACD"]
-        report = run_phases(steps, out=io.StringIO())
+    context = DeployContext(opensearch_with_ism.config())  # ISM: answered by the test double
+    steps = [phase for phase in deploy_phases(context) if phase.letter in "ACD"]
+    report = run_phases(steps, out=io.StringIO())
     assert [(result.letter, result.ok) for result in report.results] == [
         ("A", True),
         ("C", True),

@@ -31,13 +31,6 @@ PREFIX = "ids2-logs"
 USER = "ids2"
 
 
-@pytest.fixture
-def front(opensearch: NodeTarget, opensearch_node: OpenSearchNode) -> Iterator[NodeFront]:
-    """The node behind the proxy, without TLS or auth: for the ISM double's calls."""
-    with NodeFront(opensearch_node.url) as proxy:
-        yield proxy
-
-
 def secured_config(tmp_path: Path, front: NodeFront, password: str, ca_bundle: str) -> Config:
     secrets_file = tmp_path / "secrets.yaml"
     secrets_file.write_text(
@@ -50,8 +43,10 @@ def secured_config(tmp_path: Path, front: NodeFront, password: str, ca_bundle: s
     return config
 
 
-def test_template_and_policy_installed_once(opensearch: NodeTarget, front: NodeFront) -> None:
-    config = NodeTarget(front.url).config()
+def test_template_and_policy_installed_once(
+    opensearch: NodeTarget, opensearch_with_ism: NodeTarget
+) -> None:
+    config = opensearch_with_ism.config()
     client = make_client(config, timeout=30)
     first = prepare(client, config)
     assert first == f"index template {PREFIX} created; ISM policy {policy_id(PREFIX)} created"
@@ -66,9 +61,9 @@ def test_template_and_policy_installed_once(opensearch: NodeTarget, front: NodeF
 
 
 def test_bulk_with_ids_never_duplicates_and_fields_have_their_types(
-    opensearch: NodeTarget, front: NodeFront
+    opensearch: NodeTarget, opensearch_with_ism: NodeTarget
 ) -> None:
-    config = NodeTarget(front.url).config()
+    config = opensearch_with_ism.config()
     client = make_client(config, timeout=30)
     prepare(client, config)
     lines, documents = ecs_lines(), ecs_documents()
@@ -94,10 +89,12 @@ def test_bulk_with_ids_never_duplicates_and_fields_have_their_types(
     assert with_ip["ids2"]["doc_id"] in {hit["_id"] for hit in hits}
 
 
-def test_the_canary_is_written_and_found(opensearch: NodeTarget, front: NodeFront) -> None:
+def test_the_canary_is_written_and_found(
+    opensearch: NodeTarget, opensearch_with_ism: NodeTarget
+) -> None:
     """Only with the template: dynamic mapping makes ids2.canary_id text, which a term
     query on the id never matches."""
-    config = NodeTarget(front.url).config()
+    config = opensearch_with_ism.config()
     prepare(make_client(config, timeout=30), config)
     canary = next(d for d in ecs_documents() if d["event"]["dataset"] == "ids2.canary")
     canary_id = canary["ids2"]["canary_id"]
