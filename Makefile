@@ -6,13 +6,17 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PYTEST := $(BIN)/pytest
 IDS2 := $(BIN)/ids2
-# Suites that need root, a network namespace, a container engine or QEMU.
-SLOW_SUITES := capture or engine or system
+# Suites that need a real OpenSearch node, root, a network namespace, a container engine or QEMU.
+SLOW_SUITES := opensearch or capture or engine or system
 
-.PHONY: deps venv test test-fast lint bench docs run deb lock image clean
+.PHONY: deps opensearch venv test test-fast lint bench docs run deb lock image clean
 
 deps:
 	sh tests/system-deps.sh
+
+## The pinned OpenSearch distribution from Maven Central, cached by version (tests/opensearch/).
+opensearch:
+	sh tests/opensearch/fetch.sh >/dev/null
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,10 +26,11 @@ $(VENV)/.installed: pyproject.toml
 
 venv: $(VENV)/.installed
 
-## Every suite: unit, integration (real tools), capture, engine and system (QEMU boot).
-test: deps venv
+## Every suite: unit, integration (real tools), opensearch (a real node), capture, engine and
+## system (QEMU boot).
+test: deps opensearch venv
 	$(PYTEST) -m "not ($(SLOW_SUITES))"
-	@for suite in capture engine system; do \
+	@for suite in opensearch capture engine system; do \
 		echo "== $$suite suite"; \
 		$(PYTEST) -m $$suite; status=$$?; \
 		if [ $$status -eq 5 ]; then echo "no $$suite tests yet"; \

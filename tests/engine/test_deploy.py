@@ -120,10 +120,10 @@ def test_a_first_deploy_runs_every_phase(sensor: Sensor, engine: Engine) -> None
     for name in RECORDED | {"vector.env", "grafana.env"}:
         assert name in lines["B"]
     assert set(container_ids(engine)) == SERVICES
-    assert "grafana healthy" in lines["C"] and "vector healthy" in lines["C"]
-    assert "opensearch" in lines["D"]
+    assert "grafana healthy" in lines["D"] and "vector healthy" in lines["D"]
+    assert "opensearch" in lines["C"]
     prefix = sensor.config["shipping"]["opensearch"]["index_prefix"]
-    assert f"index template {prefix} created; ISM policy {prefix}-retention created" in lines["D"]
+    assert f"index template {prefix} created; ISM policy {prefix}-retention created" in lines["C"]
     assert prefix in sensor.opensearch.store.templates
     assert f"packets on {sensor.network.host_interface}; canary in the" in lines["E"]
     assert "recorded " in lines["F"]
@@ -142,7 +142,7 @@ def test_a_second_deploy_changes_nothing(sensor: Sensor, engine: Engine) -> None
     lines = phase_lines(result.stdout)
     assert "changed: nothing" in lines["B"]
     assert (
-        "index template ids2-logs unchanged; ISM policy ids2-logs-retention unchanged" in lines["D"]
+        "index template ids2-logs unchanged; ISM policy ids2-logs-retention unchanged" in lines["C"]
     )
     assert "no change since the last recorded deploy" in lines["F"]
     assert container_ids(engine) == before
@@ -153,13 +153,13 @@ def test_a_failing_phase_says_what_to_fix_and_stops(sensor: Sensor) -> None:
     result = sensor.ids2("deploy", DOCKER_HOST=f"unix://{sensor.directory}/no-engine.sock")
     assert result.returncode == 4
     lines = phase_lines(result.stdout)
-    assert set(lines) == set("ABC"), result.stdout
-    assert "C bring up the stack: FAILED" in lines["C"]
-    assert "no Docker engine answers" in lines["C"]
+    assert set(lines) == set("ABCD"), result.stdout
+    assert "D bring up the stack: FAILED" in lines["D"]
+    assert "no Docker engine answers" in lines["D"]
     assert "Traceback" not in result.stdout + result.stderr
     state = json.loads((sensor.directory / "run" / "deploy.json").read_text())
     assert state["ok"] is False
-    assert state["summary"].startswith("phase C (bring up the stack) failed: no Docker engine")
+    assert state["summary"].startswith("phase D (bring up the stack) failed: no Docker engine")
 
 
 def test_rollback_restores_the_last_good_configs(sensor: Sensor, engine: Engine) -> None:

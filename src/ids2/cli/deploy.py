@@ -78,7 +78,7 @@ def add_parser(
     deploy = commands.add_parser(
         "deploy",
         parents=[config_option],
-        help="phases A-G: check, render, stack, connect, verify, record",
+        help="phases A-G: check, render, connect, stack, verify, record",
     )
     deploy.add_argument("--phase", metavar="LETTER", help="run one phase only (A-G)")
     deploy.set_defaults(handler=_deploy)

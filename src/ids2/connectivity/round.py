@@ -1,6 +1,6 @@
 """One round of connectivity checks against the configured endpoint, each step gated on the last.
 
-Shared by the connectivity controller and the deploy's phase D. The whole round fits in a
+Shared by the connectivity controller and the deploy's phase C. The whole round fits in a
 time budget, because the controller's unit is killed when a step outlasts its watchdog.
 """
 

@@ -59,7 +59,7 @@ def render_and_apply(context: DeployContext) -> str:
 
 
 def reload_changed(context: DeployContext) -> None:
-    """Make running services pick up what changed; the stack itself is phase C's job."""
+    """Make running services pick up what changed; the stack itself is phase D's job."""
     if "suricata.yaml" in context.changed and systemd_is_running():
         systemctl("try-restart", "suricata.service")
     if "prometheus.yml" in context.changed:
@@ -67,11 +67,11 @@ def reload_changed(context: DeployContext) -> None:
             request = urllib.request.Request(PROMETHEUS_RELOAD_URL, method="POST")
             urllib.request.urlopen(request, timeout=5).close()
         except OSError:
-            pass  # Prometheus is not up yet: phase C starts it with the new file
+            pass  # Prometheus is not up yet: phase D starts it with the new file
 
 
 def stack_up(context: DeployContext) -> str:
-    """Phase C: bring the stack up (recreating what changed) and wait for health."""
+    """Phase D: bring the stack up (recreating what changed) and wait for health."""
     stack = context.stack()
     stack.up()
     if VECTOR_FILES & set(context.changed):
@@ -115,12 +115,16 @@ def check_endpoint(context: DeployContext) -> str:
         from ids2.shipping.opensearch.aws import verify_aws
 
         return verify_aws(context.config)
-    return f"self-hosted {opensearch['endpoint']} ({opensearch['auth']} auth): phase D probes it"
+    return f"self-hosted {opensearch['endpoint']} ({opensearch['auth']} auth): phase C probes it"
 
 
 def wait_connectivity(context: DeployContext, timeout: float = 120.0) -> str:
-    """Phase D: probe the endpoint until every check passes, or say which one fails; then
-    install the index template and retention policy the daily indices need."""
+    """Phase C: probe the endpoint until every check passes, or say which one fails; then
+    install the index template and retention policy the daily indices need.
+
+    It runs before phase D starts Vector: the first event Vector ships creates its daily
+    index, and an index created before the template exists keeps dynamic mappings.
+    """
     if not context.config["shipping"]["opensearch"]["endpoint"]:
         return "local spool: nothing to reach"
     from ids2.connectivity.round import probe_round
@@ -185,8 +189,8 @@ def deploy_phases(context: DeployContext) -> list[Phase]:
     return [
         Phase("A", "check the endpoint and credentials", lambda: check_endpoint(context)),
         Phase("B", "render and validate configs", lambda: render_and_apply(context)),
-        Phase("C", "bring up the stack", lambda: stack_up(context)),
-        Phase("D", "wait for connectivity", lambda: wait_connectivity(context)),
+        Phase("C", "wait for connectivity, prepare OpenSearch", lambda: wait_connectivity(context)),
+        Phase("D", "bring up the stack", lambda: stack_up(context)),
         Phase("E", "verify the pipeline", lambda: verify_pipeline(context)),
         Phase("F", "record configs in the history", lambda: commit_history(context)),
         Phase("G", "hand over to monitoring", lambda: hand_over(context)),

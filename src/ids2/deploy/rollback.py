@@ -3,7 +3,7 @@
 The files come from the config history, pass the same validators as at deploy time, and
 replace only what differs. Then what uses them follows: Suricata and Prometheus reload as
 after phase B, and when a file of the stack changed, the stack is brought up again as in
-phase C (compose recreates the services whose settings changed, Vector restarts for its
+phase D (compose recreates the services whose settings changed, Vector restarts for its
 own files), so the running stack matches the files again.
 """
 

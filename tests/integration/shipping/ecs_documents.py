@@ -7,6 +7,7 @@ which is what the spool files and the Redis list hold.
 
 from __future__ import annotations
 
+import datetime
 import functools
 import json
 import re
@@ -46,3 +47,18 @@ def ecs_documents() -> tuple[dict[str, Any], ...]:
 def ecs_lines(count: int | None = None) -> list[bytes]:
     """NDJSON lines of the first `count` documents (all when None)."""
     return [json.dumps(document).encode() for document in ecs_documents()[:count]]
+
+
+def day_of_documents(day: str, count: int) -> list[bytes]:
+    """`count` distinct ECS lines of one day (YYYY.MM.DD), as a spool day file holds them:
+    the corpus documents over and over, each copy with its own time and id."""
+    corpus = ecs_documents()
+    midnight = datetime.datetime.fromisoformat(f"{day.replace('.', '-')}T00:00:00")
+    lines = []
+    for number in range(count):
+        document = dict(corpus[number % len(corpus)])
+        stamp = midnight + datetime.timedelta(microseconds=100 * number)
+        document["@timestamp"] = f"{stamp:%Y-%m-%dT%H:%M:%S.%f}Z"
+        document["ids2"] = {**document["ids2"], "doc_id": f"{day}-{number}"}
+        lines.append(json.dumps(document).encode())
+    return lines

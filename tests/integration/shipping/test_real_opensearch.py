@@ -1,21 +1,14 @@
-"""Opt-in: the template, ISM policy and mapped documents against a real OpenSearch.
-
-    IDS2_TEST_OPENSEARCH_URL=https://localhost:9200 \\
-    IDS2_TEST_OPENSEARCH_USER=admin IDS2_TEST_OPENSEARCH_PASSWORD=... \\
-    IDS2_TEST_OPENSEARCH_CA_BUNDLE=/path/ca.pem .venv/bin/pytest -m opensearch
-
-For AWS: IDS2_TEST_OPENSEARCH_AUTH=aws, IDS2_TEST_OPENSEARCH_REGION, and credentials from
-the environment or AWS_PROFILE. IDS2_TEST_OPENSEARCH_VERIFY_TLS=0 for a lab certificate.
-Everything is created under a random prefix and deleted afterwards.
+"""The template, bulk indexing, the canary search and the connectivity probe against the
+real node (tests/opensearch/node.py), with TLS and basic auth from the test proxy in front
+of it. The ISM plugin is not published on Maven Central: its calls are answered by the
+test double behind the same proxy (tests/opensearch/front.py), the rest by the node.
 """
 
 from __future__ import annotations
 
-import os
-import uuid
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
@@ -26,105 +19,124 @@ from ids2.shipping.bulk import BulkIndexer, index_name
 from ids2.shipping.canary_sinks import OpenSearchSink
 from ids2.shipping.opensearch.client import make_client
 from ids2.shipping.opensearch.http import make_http_client
-from ids2.shipping.opensearch.setup import policy_id, prepare, template_name
-from tests.integration.shipping.conftest import shipping_config
+from ids2.shipping.opensearch.setup import index_template, policy_id, prepare, template_name
 from tests.integration.shipping.ecs_documents import ecs_documents, ecs_lines
+from tests.opensearch.front import NodeFront
+from tests.opensearch.node import OpenSearchNode
+from tests.opensearch.target import NodeTarget
+from tests.support.tls_certs import make_ca, server_context
 
-URL = os.environ.get("IDS2_TEST_OPENSEARCH_URL", "")
-pytestmark = [
-    pytest.mark.opensearch,
-    pytest.mark.skipif(not URL, reason="set IDS2_TEST_OPENSEARCH_URL to run against OpenSearch"),
-]
+pytestmark = pytest.mark.integration
+PREFIX = "ids2-logs"
+USER = "ids2"
 
 
-def real_config(tmp_path: Path, prefix: str) -> Config:
-    environ = os.environ
-    user = environ.get("IDS2_TEST_OPENSEARCH_USER", "")
-    auth = environ.get("IDS2_TEST_OPENSEARCH_AUTH") or ("basic" if user else "none")
-    secrets = tmp_path / "secrets.yaml"
-    secrets.write_text(
-        yaml.safe_dump(
-            {
-                "opensearch_username": user,
-                "opensearch_password": environ.get("IDS2_TEST_OPENSEARCH_PASSWORD", ""),
-            }
-        )
+def secured_config(tmp_path: Path, front: NodeFront, password: str, ca_bundle: str) -> Config:
+    secrets_file = tmp_path / "secrets.yaml"
+    secrets_file.write_text(
+        yaml.safe_dump({"opensearch_username": USER, "opensearch_password": password})
     )
-    secrets.chmod(0o600)
-    opensearch = {
-        "endpoint": URL,
-        "auth": auth,
-        "aws_region": environ.get("IDS2_TEST_OPENSEARCH_REGION", ""),
-        "ca_bundle": environ.get("IDS2_TEST_OPENSEARCH_CA_BUNDLE", ""),
-        "verify_tls": environ.get("IDS2_TEST_OPENSEARCH_VERIFY_TLS", "1") != "0",
-        "index_prefix": prefix,
-        "retention_days": 2,
-    }
-    return shipping_config(opensearch=opensearch, secrets_file=str(secrets))
+    secrets_file.chmod(0o600)
+    target = NodeTarget(front.url)
+    config = target.config(auth="basic", ca_bundle=ca_bundle)
+    config["shipping"]["secrets_file"] = str(secrets_file)
+    return config
 
 
-@pytest.fixture
-def prepared(tmp_path: Path) -> Iterator[tuple[Any, Config]]:
-    prefix = f"ids2-test-{uuid.uuid4().hex[:8]}"
-    config = real_config(tmp_path, prefix)
+def test_template_and_policy_installed_once(
+    opensearch: NodeTarget, opensearch_with_ism: NodeTarget
+) -> None:
+    config = opensearch_with_ism.config()
     client = make_client(config, timeout=30)
-    try:
-        yield client, config
-    finally:
-        client.indices.delete(index=f"{prefix}-*", ignore_unavailable=True)
-        for path in (
-            f"/_index_template/{template_name(prefix)}",
-            f"/_plugins/_ism/policies/{policy_id(prefix)}",
-        ):
-            client.transport.perform_request("DELETE", path, params={"ignore": 404})
+    first = prepare(client, config)
+    assert first == f"index template {PREFIX} created; ISM policy {policy_id(PREFIX)} created"
+    second = prepare(client, config)
+    assert second == f"index template {PREFIX} unchanged; ISM policy {policy_id(PREFIX)} unchanged"
+    stored = opensearch.client().transport.perform_request(
+        "GET", f"/_index_template/{template_name(PREFIX)}"
+    )["index_templates"][0]["index_template"]
+    wanted = index_template(PREFIX)
+    assert stored["_meta"] == wanted["_meta"], "the node keeps the digest the next run compares"
+    assert stored["template"]["mappings"] == wanted["template"]["mappings"]
 
 
-def test_template_policy_and_mapped_documents_round_trip(prepared: tuple[Any, Config]) -> None:
-    client, config = prepared
-    prefix = config["shipping"]["opensearch"]["index_prefix"]
-    assert prepare(client, config).endswith(f"ISM policy {policy_id(prefix)} created")
-    assert "unchanged; ISM policy" in prepare(client, config)
-
+def test_bulk_with_ids_never_duplicates_and_fields_have_their_types(
+    opensearch: NodeTarget, opensearch_with_ism: NodeTarget
+) -> None:
+    config = opensearch_with_ism.config()
+    client = make_client(config, timeout=30)
+    prepare(client, config)
     lines, documents = ecs_lines(), ecs_documents()
-    indexer = BulkIndexer(client, prefix)
+    indexer = BulkIndexer(client, PREFIX)
     first = indexer.index_lines(lines)
     assert (first.indexed, first.rejected, first.invalid) == (len(lines), 0, 0), first.reasons
     assert indexer.index_lines(lines).indexed == len(lines)  # again, with the same ids
-    client.indices.refresh(index=f"{prefix}-*")
-    assert client.count(index=f"{prefix}-*")["count"] == len(lines), "no duplicates"
+    assert sum(opensearch.counts().values()) == len(lines), "a replay replaces, never adds"
 
     with_ip = next(d for d in documents if "ip" in d.get("source", {}))
-    index = index_name(prefix, with_ip["@timestamp"])
-    mapping = client.indices.get_mapping(index=index)[index]["mappings"]["properties"]
+    index = index_name(PREFIX, with_ip["@timestamp"])
+    node = opensearch.client()
+    mapping = node.indices.get_mapping(index=index)[index]["mappings"]["properties"]
     assert mapping["source"]["properties"]["ip"]["type"] == "ip"
     assert mapping["@timestamp"]["type"] == "date"
-    hits = client.search(
-        index=f"{prefix}-*",
+    settings = node.indices.get_settings(index=index)[index]["settings"]["index"]
+    assert settings["auto_expand_replicas"] == "0-1", "replicas follow the cluster"
+    assert node.cluster.health(index=f"{PREFIX}-*")["status"] == "green", "one node stays green"
+    hits = node.search(
+        index=f"{PREFIX}-*",
         body={"query": {"term": {"source.ip": with_ip["source"]["ip"]}}, "size": 1000},
     )["hits"]["hits"]
     assert with_ip["ids2"]["doc_id"] in {hit["_id"] for hit in hits}
-    in_subnet = client.count(
-        index=f"{prefix}-*", body={"query": {"term": {"source.ip": "0.0.0.0/0"}}}
-    )["count"]
-    assert in_subnet > 0, "source.ip is searchable as an address, CIDR included"
 
-    canary = next(d for d in documents if d["event"]["dataset"] == "ids2.canary")
-    found = client.search(
-        index=f"{prefix}-*",
-        body={"query": {"term": {"ids2.canary_id": canary["ids2"]["canary_id"]}}},
-    )["hits"]["hits"]
-    assert [hit["_id"] for hit in found] == [canary["ids2"]["doc_id"]]
+
+def test_the_canary_is_written_and_found(
+    opensearch: NodeTarget, opensearch_with_ism: NodeTarget
+) -> None:
+    """Only with the template: dynamic mapping makes ids2.canary_id text, which a term
+    query on the id never matches."""
+    config = opensearch_with_ism.config()
+    prepare(make_client(config, timeout=30), config)
+    canary = next(d for d in ecs_documents() if d["event"]["dataset"] == "ids2.canary")
     canary_id = canary["ids2"]["canary_id"]
-    sink = OpenSearchSink(make_http_client(config, timeout=30), prefix, budget=30)
+    line = next(line for line in ecs_lines() if canary_id.encode() in line)
+    assert BulkIndexer(make_client(config, timeout=30), PREFIX).index_lines([line]).indexed == 1
+    opensearch.counts()
+    sink = OpenSearchSink(make_http_client(config, timeout=30), PREFIX, budget=30)
     assert sink.arrived({canary_id, "never-sent"}) == {canary_id}, "the verify controller's search"
-    explained = client.transport.perform_request("GET", f"/_plugins/_ism/explain/{index}")[index]
-    managed_by = explained.get("policy_id") or explained.get(
-        "index.plugins.index_state_management.policy_id"
-    )
-    assert managed_by == policy_id(prefix), "new daily indices follow the retention policy"
 
 
-def test_connectivity_round_passes(tmp_path: Path) -> None:
-    """DNS, TCP, TLS and the bulk probe (through the controllers' own client) all pass."""
-    checks = probe_round(real_config(tmp_path, f"ids2-test-{uuid.uuid4().hex[:8]}"), budget=30)
+@pytest.fixture
+def secured(
+    tmp_path: Path, opensearch: NodeTarget, opensearch_node: OpenSearchNode
+) -> Iterator[tuple[NodeFront, str, str]]:
+    """The node behind TLS (our test CA) and basic auth: (proxy, password, CA bundle)."""
+    ca = make_ca(tmp_path)
+    password = secrets.token_urlsafe(12)
+    tls = server_context(ca, tmp_path, "localhost", 30)
+    with NodeFront(opensearch_node.url, tls, USER, password) as proxy:
+        yield proxy, password, str(ca.bundle)
+
+
+def test_connectivity_round_passes_with_tls_and_basic_auth(
+    tmp_path: Path, secured: tuple[NodeFront, str, str]
+) -> None:
+    """DNS, TCP, TLS with our CA bundle and the bulk probe, through the controllers' client."""
+    front, password, bundle = secured
+    checks = probe_round(secured_config(tmp_path, front, password, bundle), budget=30)
     assert {name: check.error for name, check in checks.items()} == dict.fromkeys(checks)
+    assert {"tls", "opensearch"} <= set(checks)
+
+
+def test_a_wrong_password_is_refused(tmp_path: Path, secured: tuple[NodeFront, str, str]) -> None:
+    front, _password, bundle = secured
+    checks = probe_round(secured_config(tmp_path, front, "wrong-password", bundle), budget=30)
+    assert "401" in str(checks["opensearch"].error)
+    assert checks["tls"].ok, "TLS with our CA bundle passed before the password was refused"
+
+
+def test_an_untrusted_certificate_is_refused(
+    tmp_path: Path, secured: tuple[NodeFront, str, str]
+) -> None:
+    front, password, _bundle = secured
+    checks = probe_round(secured_config(tmp_path, front, password, ""), budget=30)
+    assert not checks["tls"].ok

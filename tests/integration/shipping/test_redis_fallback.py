@@ -1,6 +1,7 @@
 """The Redis fallback with a real redis-server started as the compose file starts it: the
 list is bounded (a full Redis refuses writes, so Vector's redis sink blocks upstream), the
-spill depth is visible, and ids2's drain moves it into OpenSearch reliably and once."""
+spill depth is visible, and ids2's drain moves it into the real OpenSearch node reliably
+and once."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -26,9 +28,9 @@ from ids2.shipping.fallback import (
     spill_depth,
 )
 from ids2.shipping.opensearch.client import make_client
-from tests.doubles.opensearch_test_double import OpenSearchTestDouble
 from tests.integration.shipping.conftest import shipping_config
 from tests.integration.shipping.ecs_documents import ecs_lines
+from tests.opensearch.target import NodeTarget
 from tests.support.ports import free_port
 
 pytestmark = [
@@ -70,9 +72,20 @@ def redis_url(tmp_path: Path) -> Iterator[str]:
     server.wait(timeout=10)
 
 
-def indexer(double: OpenSearchTestDouble, attempts: int = 8) -> BulkIndexer:
-    client = make_client(shipping_config(opensearch={"endpoint": double.url}), timeout=5)
+def indexer(url: str, attempts: int = 8) -> BulkIndexer:
+    client = make_client(shipping_config(opensearch={"endpoint": url}), timeout=5)
     return BulkIndexer(client, "ids2-logs", attempts=attempts, sleep=lambda seconds: None)
+
+
+class RecordsBulks:
+    """The client as it is, keeping each bulk body, to read the order documents went in."""
+
+    def __init__(self, client: Any) -> None:
+        self.client, self.bodies = client, list[bytes]()
+
+    def bulk(self, body: bytes) -> Any:
+        self.bodies.append(body)
+        return self.client.bulk(body=body)
 
 
 def spill(url: str, lines: list[bytes]) -> None:
@@ -98,37 +111,39 @@ def test_a_full_redis_refuses_writes_and_keeps_what_it_holds(redis_url: str) -> 
         redis.rpush(KEY, line)  # drained, it takes events again
 
 
-def test_drain_indexes_oldest_first_once(redis_url: str, double: OpenSearchTestDouble) -> None:
+def test_drain_indexes_oldest_first_once(redis_url: str, opensearch: NodeTarget) -> None:
     lines = ecs_lines(250)
     spill(redis_url, lines)
+    recording = indexer(opensearch.url)
+    recording.client = RecordsBulks(recording.client)
     with connect(redis_url) as redis:
         assert spill_depth(redis, KEY) == 250
-        report = drain(redis, KEY, indexer(double), batch_size=100)
+        report = drain(redis, KEY, recording, batch_size=100)
         assert (report.result.indexed, report.batches, report.left) == (250, 3, 0)
         assert redis.exists(lock_key(KEY)) == 0, "the lock is released"
-    first = next(r for r in double.requests if r.path.endswith("/_bulk")).body.splitlines()
+    first = recording.client.bodies[0].splitlines()
     assert first[1] == lines[0] and first[3] == lines[1]
-    assert len(double.store.documents("ids2-logs-*")) == 250
+    assert sum(opensearch.counts().values()) == 250
 
 
 def test_an_interrupted_drain_resumes_without_loss_or_duplicates(
-    redis_url: str, double: OpenSearchTestDouble
+    redis_url: str, opensearch: NodeTarget
 ) -> None:
     lines = ecs_lines(120)
     spill(redis_url, lines)
+    unreachable = f"http://127.0.0.1:{free_port()}"
     with connect(redis_url) as redis:
-        double.fail_next(503)
         with pytest.raises(BulkIndexError, match="100 documents still refused after 1 attempts"):
-            drain(redis, KEY, indexer(double, attempts=1), batch_size=100)
+            drain(redis, KEY, indexer(unreachable, attempts=1), batch_size=100)
         assert redis.llen(processing_key(KEY)) == 100
         assert spill_depth(redis, KEY) == 120, "nothing left Redis before it was indexed"
-        report = drain(redis, KEY, indexer(double), batch_size=100)
+        report = drain(redis, KEY, indexer(opensearch.url), batch_size=100)
         assert report.result.indexed == 120 and report.left == 0
-    assert len(double.store.documents("ids2-logs-*")) == 120
+    assert sum(opensearch.counts().values()) == 120
 
 
 def test_draining_while_vector_pops_shares_the_list_without_overlap(
-    redis_url: str, double: OpenSearchTestDouble
+    redis_url: str, opensearch: NodeTarget
 ) -> None:
     lines = ecs_lines()
     spill(redis_url, lines)
@@ -142,30 +157,31 @@ def test_draining_while_vector_pops_shares_the_list_without_overlap(
     consumer = threading.Thread(target=vector_redis_source)
     consumer.start()
     with connect(redis_url) as redis:
-        report = drain(redis, KEY, indexer(double), batch_size=20)
+        report = drain(redis, KEY, indexer(opensearch.url), batch_size=20)
     consumer.join(timeout=10)
-    indexed = {source["ids2"]["doc_id"] for _, _, source in double.store.documents("ids2-*")}
+    indexed = {source["ids2"]["doc_id"] for source in opensearch.sources()}
     popped_ids = {line.split(b'"doc_id": "')[1][:64].decode() for line in popped}
     assert report.result.indexed == len(indexed) and not indexed & popped_ids
     assert len(indexed) + len(popped) == len(lines) > 300
 
 
-def test_one_drain_at_a_time(redis_url: str, double: OpenSearchTestDouble) -> None:
+def test_one_drain_at_a_time(redis_url: str) -> None:
     with connect(redis_url) as redis:
         redis.set(lock_key(KEY), "someone-else")
         with pytest.raises(RedisError, match="another drain of ids2:spill is running"):
-            drain(redis, KEY, indexer(double), batch_size=10)
+            drain(redis, KEY, indexer(f"http://127.0.0.1:{free_port()}"), batch_size=10)
 
 
 def test_the_cli_shows_the_depth_and_drains(
     tmp_path: Path,
     redis_url: str,
-    double: OpenSearchTestDouble,
+    opensearch_with_ism: NodeTarget,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     spill(redis_url, ecs_lines(30))
     config = tmp_path / "config.yaml"
-    config.write_text(yaml.safe_dump({"shipping": {"opensearch": {"endpoint": double.url}}}))
+    endpoint = {"endpoint": opensearch_with_ism.url}
+    config.write_text(yaml.safe_dump({"shipping": {"opensearch": endpoint}}))
     arguments = ["spool", "redis", "--config", str(config), "--url", redis_url]
     assert main(arguments) == 0
     assert "30 event(s) spilled in ids2:spill" in capsys.readouterr().out

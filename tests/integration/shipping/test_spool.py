@@ -1,5 +1,8 @@
-"""The spool through `ids2 spool`: pruned under its cap, backfilled into OpenSearch once,
-resumed where it stopped, retried when OpenSearch pushes back, paused on request."""
+"""The spool through `ids2 spool`: pruned under its cap, backfilled into the real node once,
+resumed where it stopped, retried when OpenSearch pushes back, paused on request.
+
+Day files hold corpus documents mapped by ecs.vrl, each copy with its own time and id.
+"""
 
 from __future__ import annotations
 
@@ -18,14 +21,18 @@ from ids2.shipping.opensearch.client import make_client
 from ids2.shipping.spool import BUSY_SECONDS, PAUSE_POLL_SECONDS, PROGRESS_FILE, backfill
 from tests.doubles.opensearch_test_double import OpenSearchTestDouble
 from tests.integration.shipping.conftest import SignedDouble, shipping_config
+from tests.integration.shipping.ecs_documents import ecs_documents
+from tests.opensearch.target import NodeTarget
 
 pytestmark = pytest.mark.integration
 LONG_AGO = time.time() - 10 * BUSY_SECONDS
 
 
 def document(day: str, number: int, pad: int = 0) -> bytes:
-    stamp = f"{day.replace('.', '-')}T12:00:00.{number:06d}Z"
-    body = {"@timestamp": stamp, "ids2": {"doc_id": f"{day}-{number}"}, "pad": "x" * pad}
+    corpus = ecs_documents()
+    body = dict(corpus[number % len(corpus)], pad="x" * pad)
+    body["@timestamp"] = f"{day.replace('.', '-')}T12:00:00.{number:06d}Z"
+    body["ids2"] = {**body["ids2"], "doc_id": f"{day}-{number}"}
     return json.dumps(body).encode() + b"\n"
 
 
@@ -65,37 +72,47 @@ def test_prune_keeps_the_newest_days_within_the_cap(tmp_path: Path, spool: Path)
     assert sorted(spool.iterdir()) == days[-2:]  # 2 x 6 MB fit in 16 MiB, 3 do not
 
 
+def written(target: NodeTarget) -> int:
+    """Documents the node has indexed into ids2-logs-*, replacements included."""
+    stats = target.client().indices.stats(index="ids2-logs-*", metric="indexing")
+    return int(stats["_all"]["primaries"]["indexing"]["index_total"])
+
+
 def test_backfill_indexes_each_document_once_and_then_only_what_is_new(
-    tmp_path: Path, spool: Path, double: OpenSearchTestDouble, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path,
+    spool: Path,
+    opensearch_with_ism: NodeTarget,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
+    node = opensearch_with_ism
     spool_day(spool, "2026.11.24", 3)
     today = spool_day(spool, "2026.11.25", 1200)
-    config = config_file(tmp_path, opensearch={"endpoint": double.url}, batch_max_events=500)
+    config = config_file(tmp_path, opensearch={"endpoint": node.url}, batch_max_events=500)
     assert main(["spool", "backfill", "--config", config]) == 0
     assert "index template ids2-logs created" in capsys.readouterr().out
-    assert counts(double) == {"ids2-logs-2026.11.24": 3, "ids2-logs-2026.11.25": 1200}
-    assert len(bulk_requests(double)) == 4  # 3, then 500 + 500 + 200
+    assert node.counts() == {"ids2-logs-2026.11.24": 3, "ids2-logs-2026.11.25": 1200}
+    assert written(node) == 1203
     assert main(["spool", "backfill", "--config", config]) == 0
-    assert len(bulk_requests(double)) == 4, "a second run sends nothing already sent"
+    assert written(node) == 1203, "a second run sends nothing already sent"
     spool_day(spool, "2026.11.25", 5, first=1200)
     with today.open("ab") as handle:
         handle.write(document("2026.11.25", 9999)[:20])  # Vector is writing this line
     assert main(["spool", "backfill", "--config", config]) == 0
     assert "indexed 5 spooled document(s)" in capsys.readouterr().out
-    assert counts(double)["ids2-logs-2026.11.25"] == 1205
+    assert node.counts()["ids2-logs-2026.11.25"] == 1205
     with today.open("ab") as handle:
         handle.write(document("2026.11.25", 9999)[20:])
     assert main(["spool", "backfill", "--config", config]) == 0
-    assert counts(double)["ids2-logs-2026.11.25"] == 1206, "the finished line is not lost"
+    assert node.counts()["ids2-logs-2026.11.25"] == 1206, "the finished line is not lost"
 
 
 def test_backfill_with_remove_deletes_only_finished_quiet_files(
-    tmp_path: Path, spool: Path, double: OpenSearchTestDouble
+    tmp_path: Path, spool: Path, opensearch_with_ism: NodeTarget
 ) -> None:
     finished = spool_day(spool, "2026.11.23", 4)
     busy = spool_day(spool, "2026.11.24", 4)
     os.utime(busy, None)  # written just now: Vector may append
-    config = config_file(tmp_path, opensearch={"endpoint": double.url})
+    config = config_file(tmp_path, opensearch={"endpoint": opensearch_with_ism.url})
     assert main(["spool", "backfill", "--remove", "--config", config]) == 0
     assert not finished.exists() and busy.exists()
     assert json.loads((spool / PROGRESS_FILE).read_text()) == {busy.name: busy.stat().st_size}
@@ -104,18 +121,20 @@ def test_backfill_with_remove_deletes_only_finished_quiet_files(
 def test_refused_documents_are_reported_and_their_file_kept(
     tmp_path: Path,
     spool: Path,
-    double: OpenSearchTestDouble,
+    opensearch_with_ism: NodeTarget,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    path = spool_day(spool, "2026.11.24", 10)
-    double.store.reject_document = lambda source: (
-        "failed to parse field [source.ip]" if source["ids2"]["doc_id"].endswith("-7") else None
-    )
-    config = config_file(tmp_path, opensearch={"endpoint": double.url})
+    path = spool_day(spool, "2026.11.24", 7)
+    refused = json.loads(document("2026.11.24", 7))
+    refused["source"] = "an address where the template maps an object"
+    with path.open("ab") as handle:
+        handle.write(json.dumps(refused).encode() + b"\n")
+    spool_day(spool, "2026.11.24", 2, first=8)
+    config = config_file(tmp_path, opensearch={"endpoint": opensearch_with_ism.url})
     assert main(["spool", "backfill", "--remove", "--config", config]) == 1
     output = capsys.readouterr().out
     assert "indexed 9 spooled document(s); 1 refused" in output
-    assert "2026.11.24-7: 400" in output and "failed to parse field [source.ip]" in output
+    assert "2026.11.24-7: 400" in output and "parsing_exception" in output
     assert path.exists()
 
 

@@ -1,0 +1,67 @@
+"""The real OpenSearch node that the `opensearch` suite runs against, one per session.
+
+A test that asks for `opensearch_node` (or `opensearch`) is marked `opensearch` here, so it
+never runs in the fast suites. A node that cannot be fetched or started fails those tests
+with one line saying why: never a skip.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.opensearch.front import NodeFront
+from tests.opensearch.node import VERSION, NodeError, OpenSearchNode, fetch
+from tests.opensearch.target import NodeTarget
+
+_started: list[OpenSearchNode] = []
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if {"opensearch_node", "opensearch"} & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.opensearch)
+
+
+@pytest.fixture(scope="session")
+def opensearch_node() -> Iterator[OpenSearchNode]:
+    """The session's node, started on first use and removed at the end."""
+    problem = ""
+    try:
+        node = OpenSearchNode(fetch())
+        node.start()
+    except NodeError as error:
+        problem = str(error)
+    if problem:  # failed outside the except block, so the report has only this line
+        pytest.fail(f"OpenSearch {VERSION}: {problem}", pytrace=False)
+    _started.append(node)
+    yield node
+    node.remove()
+
+
+@pytest.fixture
+def opensearch(opensearch_node: OpenSearchNode) -> Iterator[NodeTarget]:
+    """The node for one test, cleared of ids2's indices and templates afterwards."""
+    target = NodeTarget(opensearch_node.url)
+    yield target
+    target.clear()
+
+
+@pytest.fixture
+def opensearch_with_ism(
+    opensearch: NodeTarget, opensearch_node: OpenSearchNode
+) -> Iterator[NodeTarget]:
+    """The node behind the test proxy whose ISM endpoints the test double answers, for code
+    that installs the ISM policy: the ISM plugin is not published on Maven Central."""
+    with NodeFront(opensearch_node.url) as front:
+        yield NodeTarget(front.url)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    for node in _started:
+        terminalreporter.write_line(
+            f"OpenSearch {VERSION} node on {node.url}: "
+            f"healthy {node.start_seconds:.1f} s after its start"
+        )
