@@ -96,7 +96,7 @@ def test_the_appliance_boots_and_survives_faults(guest: dict[str, str]) -> None:
     assert guest["watchdog_restart_seconds"] != "never"
     assert guest["verify_units"] == "clean"
     # The deploy renders and validates inside its sandbox (the stack's images cannot be
-    # pulled by an isolated guest, so phase C fails and is not asserted).
+    # pulled by an isolated guest, so phase D fails and is not asserted).
     assert guest["deploy_render"] == "ok"
     assert guest["target_stopped_all"] == "True"
     # Goal on real hardware: ids2.target to READY within 5 s. Under TCG these are reported.
