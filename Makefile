@@ -1,4 +1,4 @@
-# ids2 developer entry points. `sudo make test` and `sudo make run` work on a fresh Debian 12
+# ids2 developer entry points. `sudo make test` and `sudo make run` work on a fresh Debian 12 or 13
 # or Raspberry Pi OS machine: they install what they need themselves.
 
 PYTHON ?= python3
