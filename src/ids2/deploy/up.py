@@ -26,6 +26,7 @@ from ids2.errors import Ids2Error
 from ids2.shipping.canary import CANARY_DIRECTORY
 from ids2.state import StateStore, runtime_dir
 from ids2.status.report import collect, render_text
+from ids2.suricata.rules import RULES_FILE, RulePaths, RulesError, update_rules
 
 log = logging.getLogger(__name__)
 STATUS_EVERY_SECONDS = 30.0
@@ -53,13 +54,35 @@ def render_configs(config: Config) -> str:
     return f"changed: {', '.join(report.changed) or 'nothing'}"
 
 
+def ensure_rules(config: Config, paths: RulePaths | None = None) -> str:
+    """A ruleset for Suricata to start with: the first update, where none is installed.
+
+    On an appliance the rules timer does this job; here nothing else would, and Suricata
+    would start with no rules at all.
+    """
+    paths = paths or RulePaths()
+    if (paths.rules_dir / RULES_FILE).exists():
+        return f"{paths.rules_dir / RULES_FILE} installed"
+    try:
+        return str(update_rules(config, paths)["summary"])
+    except RulesError as error:
+        return f"none installed: {str(error).splitlines()[0]}"
+
+
+def make_runtime_dirs(config: Config) -> None:
+    """What Suricata's unit makes on an appliance: the pidfile's directory, and the command
+    socket's, without which Suricata runs with no socket and rules cannot be reloaded."""
+    runtime_dir().mkdir(parents=True, exist_ok=True)
+    Path(config["sensor"]["unix_socket"]).parent.mkdir(parents=True, exist_ok=True)
+
+
 def start_suricata(config: Config) -> subprocess.Popen[bytes]:
     """Suricata on the configured interface with the rendered config, as a child process."""
     suricata = shutil.which("suricata")
     if suricata is None:
         raise Ids2Error("suricata is not installed (sudo make deps installs it)")
     rendered = Path(config["paths"]["rendered_dir"]) / "suricata.yaml"
-    runtime_dir().mkdir(parents=True, exist_ok=True)  # for the pidfile; no unit made it here
+    make_runtime_dirs(config)
     command = [
         suricata,
         "-c",
@@ -101,6 +124,7 @@ def up(config_path: Path, start_stack: Callable[[Config], str]) -> int:
         log.warning("%s: %s", config.source, warning)
     print(f"RAM disk: {ensure_ramdisk(config)}", flush=True)
     print(f"configs: {render_configs(config)}", flush=True)
+    print(f"rules: {ensure_rules(config)}", flush=True)
     print(f"stack: {start_stack(config)}", flush=True)
     stop = False
 

@@ -40,15 +40,21 @@ class RulePaths:
     rules_dir: Path = Path(RULES_DIR)
 
 
-def update_command(config: Config, paths: RulePaths, workdir: Path) -> list[str]:
-    """The suricata-update command for the configured sources and SID filters."""
+def update_command(
+    config: Config, paths: RulePaths, workdir: Path, *, fail_on_download: bool = True
+) -> list[str]:
+    """The suricata-update command for the configured sources and SID filters.
+
+    Without `fail_on_download`, a source that cannot be downloaded is left out and the
+    ruleset is what remains: Suricata's distribution rules and the local files.
+    """
     rules = config["sensor"]["rules"]
     command = [
         "suricata-update",
         "update",
         "--no-test",
         "--no-reload",
-        "--fail",
+        *(["--fail"] if fail_on_download else []),
         "--force",
         "-D",
         str(paths.data_dir),
@@ -74,10 +80,12 @@ def update_command(config: Config, paths: RulePaths, workdir: Path) -> list[str]
     return command
 
 
-def fetch(config: Config, paths: RulePaths, workdir: Path) -> Path:
+def fetch(
+    config: Config, paths: RulePaths, workdir: Path, *, fail_on_download: bool = True
+) -> Path:
     """Run suricata-update into a staging directory; the merged ruleset's path."""
     result = subprocess.run(
-        update_command(config, paths, workdir),
+        update_command(config, paths, workdir, fail_on_download=fail_on_download),
         capture_output=True,
         text=True,
         check=False,
@@ -91,6 +99,23 @@ def fetch(config: Config, paths: RulePaths, workdir: Path) -> Path:
         detail = "\n".join(errors[-5:] or result.stderr.splitlines()[-5:])
         raise RulesError(f"suricata-update failed, the old rules stay in use:\n{detail}")
     return staged
+
+
+def fetch_first_ruleset(config: Config, paths: RulePaths, workdir: Path) -> tuple[Path, str]:
+    """The staged ruleset, and why a download failed ("" when none did).
+
+    Where no ruleset is live yet (a first start, or a sensor without network), a failed
+    download must not leave Suricata with no rules at all: it gets its distribution rules
+    and the local files, and the next update brings the rest. Where one is live, a failed
+    download keeps it, as a ruleset without its downloaded sources would be a loss.
+    """
+    try:
+        return fetch(config, paths, workdir), ""
+    except RulesError as error:
+        if (paths.rules_dir / RULES_FILE).exists():
+            raise
+        reason = str(error).splitlines()[-1].split("<Error> -- ", 1)[-1]
+        return fetch(config, paths, workdir, fail_on_download=False), reason
 
 
 def install(staged: Path, suricata_yaml: Path, rules_dir: Path) -> int:
@@ -149,15 +174,21 @@ def update_rules(config: Config, paths: RulePaths = RulePaths()) -> dict[str, An
     if not suricata_yaml.exists():
         raise RulesError(f"{suricata_yaml} does not exist yet: run `ids2 deploy` first")
     with tempfile.TemporaryDirectory(prefix="ids2-rules-") as scratch:
-        count = install(fetch(config, paths, Path(scratch)), suricata_yaml, paths.rules_dir)
+        staged, download_failed = fetch_first_ruleset(config, paths, Path(scratch))
+        count = install(staged, suricata_yaml, paths.rules_dir)
     result: dict[str, Any] = {"rules_in_file": count, "updated_at": time.time()}
     socket_path = Path(config["sensor"]["unix_socket"])
     if not socket_path.exists():
-        result["summary"] = f"{count} rules installed; Suricata loads them when it starts"
-        return result
-    result.update(reload_live(socket_path))
-    result["reloaded_at"] = time.time()
-    result["summary"] = (
-        f"{result['rules_loaded']} rules loaded live ({result['rules_failed']} failed)"
-    )
+        summary = f"{count} rules installed; Suricata loads them when it starts"
+    else:
+        result.update(reload_live(socket_path))
+        result["reloaded_at"] = time.time()
+        summary = f"{result['rules_loaded']} rules loaded live ({result['rules_failed']} failed)"
+    if download_failed:
+        result["download_failed"] = download_failed
+        summary += (
+            f"; the rule download failed ({download_failed}), so these are Suricata's "
+            "distribution rules and the local files until the next update"
+        )
+    result["summary"] = summary
     return result
