@@ -205,6 +205,30 @@ def live_install():
     report("live_purge_leftovers", " ".join(leftovers()) or "none")
 
 
+def keys_reach_units():
+    """sensor.rules.update_calendar and ramdisk.size_mb, changed in the config and deployed
+    by the sandboxed deploy unit, read back from systemd and the mount; what was on the RAM
+    disk is still there after the remount."""
+    marker = Path("/mnt/ram_logs/ids2-remount-marker")
+    marker.write_text("kept\n")
+    edit = (
+        "import yaml, pathlib; p = pathlib.Path('/etc/ids2/config.yaml');"
+        "d = yaml.safe_load(p.read_text()) or {};"
+        "d.setdefault('sensor', {}).setdefault('rules', {})['update_calendar'] = '*-*-* 03:30';"
+        "d.setdefault('ramdisk', {})['size_mb'] = 640;"
+        "p.write_text(yaml.safe_dump(d))"
+    )
+    sh("/opt/venvs/ids2/bin/python", "-c", edit)
+    sh("systemctl", "restart", "ids2-deploy.service")
+    report("keys_deploy_render", deploy_phase("B render and validate configs"))
+    calendar = sh("systemctl", "show", "-p", "TimersCalendar", "--value", "ids2-rules-update.timer")
+    report("keys_timer_calendar", calendar.replace("\n", " "))
+    report("keys_ramdisk_options", sh("findmnt", "-no", "OPTIONS", "/mnt/ram_logs"))
+    report("keys_ramdisk_group", sh("stat", "-c", "%G %a", "/mnt/ram_logs"))
+    report("keys_marker_kept", marker.exists() and marker.read_text() == "kept\n")
+    journal("ids2-deploy.service", 12)
+
+
 def check_running():
     """What the booted appliance must show before anything is done to it."""
     report("begin", f"{uptime():.1f}")
@@ -309,6 +333,8 @@ def main():
         "suricata_memoryhigh",
         sh("systemctl", "show", "-p", "MemoryHigh", "--value", "suricata.service"),
     )
+
+    keys_reach_units()
 
     # kill -STOP: the watchdog notices the silent loop and systemd restarts the unit.
     old = main_pid("ids2-connectivity.service")

@@ -94,6 +94,12 @@ def test_the_appliance_boots_and_survives_faults(guest: dict[str, str]) -> None:
     assert guest["suricata_cpuquota"] == "1s"
     assert guest["suricata_memoryhigh"] == str(384 * 1024 * 1024)
     assert guest["watchdog_restart_seconds"] != "never"
+    # Config keys reach the shipped units through the drop-ins the deploy renders.
+    assert guest["keys_deploy_render"] == "ok"
+    assert "OnCalendar=*-*-* 03:30:00" in guest["keys_timer_calendar"]
+    assert "size=655360k" in guest["keys_ramdisk_options"]
+    assert guest["keys_ramdisk_group"] == "ids2 775"
+    assert guest["keys_marker_kept"] == "True"
     assert guest["verify_units"] == "clean"
     # The deploy renders and validates inside its sandbox (the stack's images cannot be
     # pulled by an isolated guest, so phase D fails and is not asserted).

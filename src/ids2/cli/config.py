@@ -26,6 +26,10 @@ def _render(args: argparse.Namespace) -> int:
     for name in report.changed + report.unchanged:
         state = "written" if name in report.changed else "unchanged"
         print(f"{Path(args.output) / name}: {state} ({report.notes.get(name, '')})")
+    if args.systemd_dir:
+        from ids2.system.dropins import apply_dropins, install_dropins
+
+        print(f"systemd: {apply_dropins(install_dropins(Path(args.output), args.systemd_dir))}")
     return 0
 
 
@@ -62,6 +66,12 @@ def add_parser(
         help="write every generated file, each checked by its real tool",
     )
     render.add_argument("--output", required=True, metavar="DIR")
+    render.add_argument(
+        "--systemd-dir",
+        type=Path,
+        metavar="DIR",
+        help="also install the rendered unit drop-ins there (the package: /etc/systemd/system)",
+    )
     render.set_defaults(handler=_render)
     example = config_commands.add_parser(
         "example", parents=[config_option], help="print the commented default file"

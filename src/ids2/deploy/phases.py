@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 import urllib.request
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from ids2.deploy.runner import DeployError, Phase, Warned
 from ids2.stack.compose import StackManager
 from ids2.stack.grafana_password import ensure_grafana_password
 from ids2.stack.render import CA_BUNDLE, LIMITS_FILE, compose_files
+from ids2.system.dropins import apply_dropins, install_dropins
 from ids2.system.units import systemctl, systemd_is_running
 
 PROMETHEUS_RELOAD_URL = "http://127.0.0.1:9090/-/reload"
@@ -54,7 +56,11 @@ def render_and_apply(context: DeployContext) -> str:
     context.changed = report.changed
     context.rendered_names = [rendered.name for rendered in files]
     reload_changed(context)
+    # Only where systemd runs these units: a container or a test machine's own units stay.
+    on_appliance = systemd_is_running() and os.geteuid() == 0
+    units = apply_dropins(install_dropins(context.rendered_dir)) if on_appliance else ""
     note = "; generated Grafana's admin password" if generated else ""
+    note += f"; {units}" if units else ""
     return f"changed: {', '.join(report.changed) or 'nothing'}{note}"
 
 

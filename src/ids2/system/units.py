@@ -13,11 +13,12 @@ def systemd_is_running() -> bool:
     return os.path.isdir("/run/systemd/system")
 
 
-def systemctl(*args: str, timeout: float = 120) -> str:
-    """Run systemctl; Ids2Error with its message when it fails."""
+def systemctl(*args: str, timeout: float = 120, check: bool = True) -> str:
+    """Run systemctl; Ids2Error with its message when it fails (unless not `check`: for
+    questions such as is-active, whose answer is its exit status)."""
     result = subprocess.run(
         ["systemctl", *args], capture_output=True, text=True, check=False, timeout=timeout
     )
-    if result.returncode != 0:
+    if check and result.returncode != 0:
         raise Ids2Error(f"systemctl {' '.join(args)} failed: {result.stderr.strip()}")
     return result.stdout

@@ -152,3 +152,20 @@ def test_a_deploy_whose_outcome_cannot_be_recorded_says_so_without_a_traceback(
     assert error.startswith("ids2: the deploy ran (see above) but `ids2 status` cannot be told:")
     assert "not-a-directory" in error
     assert "Traceback" not in error
+
+
+def test_render_with_a_systemd_dir_installs_the_drop_ins_there(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from ids2.system.render import render as render_dropins
+
+    config = tmp_path / "config.yaml"
+    config.write_text("sensor:\n  rules:\n    update_calendar: weekly\n")
+    monkeypatch.setattr("ids2.deploy.render.render_all", render_dropins)
+    output, systemd = tmp_path / "rendered", tmp_path / "systemd"
+    command = ["config", "render", "--config", str(config), "--output", str(output)]
+    assert main([*command, "--systemd-dir", str(systemd)]) == 0
+    timer = systemd / "ids2-rules-update.timer.d" / "50-ids2.conf"
+    assert timer.read_text().endswith("OnCalendar=weekly\n")
+    assert (systemd / "mnt-ram_logs.mount.d" / "50-ids2.conf").is_file()
+    assert capsys.readouterr().out.endswith("systemd is not running here\n")
