@@ -16,6 +16,11 @@ for package in $packages; do
         || missing="$missing $package"
 done
 
+# debian/control wants debhelper >= 13.23 (units in /usr/lib/systemd/system, on bookworm
+# too): bookworm has 13.11, its backports the newer one.
+installed_debhelper=$(dpkg-query -W -f='${Version}' debhelper 2>/dev/null || echo 0)
+dpkg --compare-versions "$installed_debhelper" ge 13.23~ || missing="$missing debhelper"
+
 # The opt-in arm64 suite runs arm64 programs in a chroot: binfmt_misc must be mounted and
 # qemu-user-static's entry registered. binfmt-support does that at boot where systemd runs
 # the machine; in a container or a CI job nobody has, so it is done here, on every run.
@@ -54,7 +59,7 @@ trap 'rm -f /usr/sbin/policy-rc.d' EXIT
 backports=""
 [ "${VERSION_CODENAME:-}" = bookworm ] && backports="-t bookworm-backports"
 # shellcheck disable=SC2086 # word splitting of the package list is intended
-apt-get install -y -q --no-install-recommends $backports suricata suricata-update
+apt-get install -y -q --no-install-recommends $backports suricata suricata-update debhelper
 # shellcheck disable=SC2086
 apt-get install -y -q --no-install-recommends $missing
 enable_arm64_emulation

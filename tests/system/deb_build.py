@@ -69,7 +69,8 @@ def build_chroot(root: Path, control: Path, release: str, arch: str) -> Path:
         base_rootfs(build, arch, release)
         in_chroot(
             build,
-            f"apt-get update -q\napt-get satisfy -y -q --no-install-recommends '{depends}'\n"
+            "apt-get update -q\napt-get satisfy -y -q --no-install-recommends "
+            f"{' '.join(RELEASES[release].apt_target)} '{depends}'\n"
             "apt-get clean",
             timeout=3600,
         )
