@@ -21,14 +21,16 @@ import pytest
 import yaml
 from prometheus_client import CollectorRegistry
 
+from ids2.common.apply import apply_files
 from ids2.common.stack_files import stack_dir
-from ids2.config.load import Config
+from ids2.config.load import Config, load_config
 from ids2.controllers.metrics import MetricsController
 from ids2.controllers.resource import production_actions
+from ids2.deploy.render import render_all
 from ids2.shipping.vector import CONTAINER_CA_BUNDLE
 from ids2.stack.collector import StackCollector
 from ids2.stack.compose import StackError, StackManager
-from ids2.stack.render import compose_files
+from ids2.stack.render import compose_files, disabled_services
 from ids2.state import StateStore
 from ids2.system.throttle import settings_for
 from tests.engine.engine import Engine, wait_until
@@ -226,6 +228,29 @@ def test_up_again_leaves_the_running_containers_alone(
     ids = {service: container_of(engine, manager, service).id for service in SERVICES}
     manager.up()
     assert {service: container_of(engine, manager, service).id for service in SERVICES} == ids
+
+
+def test_a_disabled_service_is_removed_and_comes_back_when_enabled(
+    running: tuple[StackManager, Config],
+) -> None:
+    manager, config = running
+    path = Path(config["paths"]["rendered_dir"]).parent / "config.yaml"
+    document = yaml.safe_load(path.read_text())
+
+    def deploy_with_grafana(enabled: bool) -> None:
+        document["stack"] = {"grafana": {"enabled": enabled}}
+        path.write_text(yaml.safe_dump(document))
+        changed = load_config(path)
+        apply_files(render_all(changed), Path(changed["paths"]["rendered_dir"]))
+        manager.up()
+        manager.remove(disabled_services(changed))
+
+    deploy_with_grafana(False)
+    assert set(manager.states()) == SERVICES - {"grafana"}
+    manager.up()
+    assert "grafana" not in manager.states(), "up again must not start a disabled service"
+    deploy_with_grafana(True)
+    assert set(manager.states()) == SERVICES
 
 
 def test_down_removes_every_container_and_keeps_the_data_volumes(

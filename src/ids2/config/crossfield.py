@@ -95,11 +95,24 @@ def _ports_and_backoff(values: dict[str, Any]) -> list[str]:
     return problems
 
 
+def _stack_dependencies(values: dict[str, Any]) -> list[str]:
+    """A service may not run without the one it depends on in docker-compose.yml."""
+    stack = values["stack"]
+    needs = {"vector": ("redis", "Vector's fallback buffer"), "grafana": ("prometheus", "its data")}
+    return [
+        f"at 'stack.{needed}.enabled': expected true while stack.{service}.enabled is true "
+        f"({needed} is {why}), got false"
+        for service, (needed, why) in needs.items()
+        if stack[service]["enabled"] and not stack[needed]["enabled"]
+    ]
+
+
 _RELATIONS: list[tuple[tuple[str, ...], Callable[[dict[str, Any], Machine], list[str]]]] = [
     (("resources",), lambda values, _machine: _thresholds(values)),
     (("sensor.workers", "sensor.management_cores", "sensor.worker_cores"), _cores),
     (("sensor.memory_budget_mb", "ramdisk.size_mb", "resources.hard_limit_percent"), _memory),
     (("shipping.opensearch",), lambda values, _machine: _shipping(values)),
+    (("stack",), lambda values, _machine: _stack_dependencies(values)),
     (
         ("metrics.port", "stack.grafana.port", "connectivity"),
         lambda values, _machine: _ports_and_backoff(values),

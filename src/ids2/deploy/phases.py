@@ -16,7 +16,7 @@ from ids2.deploy.render import render_all
 from ids2.deploy.runner import DeployError, Phase, Warned
 from ids2.stack.compose import StackManager
 from ids2.stack.grafana_password import ensure_grafana_password
-from ids2.stack.render import CA_BUNDLE, LIMITS_FILE, compose_files
+from ids2.stack.render import CA_BUNDLE, LIMITS_FILE, compose_files, disabled_services
 from ids2.system.dropins import apply_dropins, install_dropins
 from ids2.system.units import systemctl, systemd_is_running
 
@@ -80,7 +80,9 @@ def stack_up(context: DeployContext) -> str:
     """Phase D: bring the stack up (recreating what changed) and wait for health."""
     stack = context.stack()
     stack.up()
-    if VECTOR_FILES & set(context.changed):
+    disabled = disabled_services(context.config)
+    stack.remove(disabled)
+    if VECTOR_FILES & set(context.changed) and "vector" not in disabled:
         stack.restart("vector")
     states = stack.wait_healthy(STACK_HEALTH_TIMEOUT_SECONDS)
     return ", ".join(f"{name} {state.health}" for name, state in sorted(states.items()))

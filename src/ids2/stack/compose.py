@@ -157,6 +157,12 @@ class StackManager:
         self.client()
         self._compose("up", "-d", "--remove-orphans")
 
+    def remove(self, services: Sequence[str]) -> None:
+        """Stop and remove these services' containers: the ones the config disabled, which
+        `up` leaves alone once they are out of the active profiles."""
+        if services:
+            self._compose("rm", "--stop", "--force", *services, timeout=120)
+
     def down(self) -> None:
         """Stop and remove the containers; named volumes (Redis data, TSDB) stay.
 

@@ -77,11 +77,25 @@ def stack_environment(config: Config) -> dict[str, str]:
     return values
 
 
+DISABLED_PROFILE = "disabled"
+FOLLOWERS = {"redis": ("redis-exporter",)}
+"""Services that exist only for another one, and are left out with it."""
+
+
+def disabled_services(config: Config) -> list[str]:
+    """The services `stack.NAME.enabled: false` leaves out, with those that follow them."""
+    disabled = [name for name in LIMITED_SERVICES if not config["stack"][name]["enabled"]]
+    return [*disabled, *(f for name in disabled for f in FOLLOWERS.get(name, ()))]
+
+
 def limits_file(config: Config) -> str:
-    """stack-limits.yml: each limited service's cpu_quota over docker-compose.yml's period."""
-    services = {
+    """stack-limits.yml: each limited service's cpu_quota over docker-compose.yml's period,
+    and a profile nobody activates for each disabled service, so compose never starts it."""
+    services: dict[str, dict[str, object]] = {
         name: {"cpu_quota": cpu_quota(config["stack"][name]["cpus"])} for name in LIMITED_SERVICES
     }
+    for name in disabled_services(config):
+        services.setdefault(name, {})["profiles"] = [DISABLED_PROFILE]
     header = "# Rendered by ids2 from /etc/ids2/config.yaml; edit that file, not this one.\n"
     return header + yaml.safe_dump({"services": services}, sort_keys=False)
 

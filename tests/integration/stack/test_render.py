@@ -31,14 +31,14 @@ pytestmark = pytest.mark.integration
 MACHINE = Machine(cpu_count=4, memory_mb=8192, interfaces=frozenset({"eth0"}))
 
 
-def config_in(tmp_path: Path, ca_bundle: str = "") -> Config:
+def config_in(tmp_path: Path, ca_bundle: str = "", stack: dict[str, Any] | None = None) -> Config:
     secrets = tmp_path / "secrets.yaml"
     secrets.write_text("grafana_admin_password: s3cret-grafana\n")
     secrets.chmod(0o600)
     document = {
         "paths": {"rendered_dir": str(tmp_path / "rendered")},
         "shipping": {"secrets_file": str(secrets), "opensearch": {"ca_bundle": ca_bundle}},
-        "stack": {"vector": {"cpus": 0.75, "memory_mb": 900}},
+        "stack": {"vector": {"cpus": 0.75, "memory_mb": 900}, **(stack or {})},
     }
     return validate_document(document, "/etc/ids2/config.yaml", MACHINE)
 
@@ -114,6 +114,30 @@ def test_compose_accepts_the_rendered_files_before_they_apply(
     volumes = set(map(short_volume, merged["vector"]["volumes"]))
     assert f"{rendered}/ca-bundle.pem:/etc/vector/ca-bundle.pem:ro" in volumes
     assert f"{tmp_path}/aws:/root/.aws:ro" in volumes
+
+
+def test_a_disabled_service_is_one_compose_does_not_start(
+    tmp_path: Path, compose_version: str
+) -> None:
+    disabled = {"grafana": {"enabled": False}, "prometheus": {"enabled": False}}
+    config = config_in(tmp_path, stack=disabled)
+    rendered = tmp_path / "rendered"
+    report = apply_files(render(config), rendered)
+    assert report.notes[LIMITS_FILE] == "docker-compose config: ok", compose_version
+    (rendered / "vector.env").write_text("")
+    files = (arg for path in compose_files(config) for arg in ("-f", str(path)))
+    result = subprocess.run(
+        ["docker-compose", "--env-file", str(rendered / "stack.env"), *files, "config"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    # v2 leaves services of inactive profiles out of its output; v1 prints their profile.
+    merged = yaml.safe_load(result.stdout)["services"]
+    started = {name for name, service in merged.items() if not service.get("profiles")}
+    assert started == {"redis", "redis-exporter", "vector"}, compose_version
 
 
 def short_port(port: str | dict[str, Any]) -> str:

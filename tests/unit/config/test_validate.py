@@ -296,3 +296,14 @@ def test_secrets_come_from_the_systemd_credential_when_present(
     monkeypatch.setenv("CREDENTIALS_DIRECTORY", str(tmp_path))
     secrets = load_secrets(Path("/etc/ids2/root-only-and-unreadable.yaml"))
     assert secrets["opensearch_username"] == "from-credential"
+
+
+def test_a_service_cannot_run_without_the_one_it_depends_on() -> None:
+    (problem,) = problems_of({"stack": {"prometheus": {"enabled": False}}})
+    assert problem == (
+        "at 'stack.prometheus.enabled': expected true while stack.grafana.enabled is true "
+        "(prometheus is its data), got false"
+    )
+    validate({"stack": {"grafana": {"enabled": False}, "prometheus": {"enabled": False}}})
+    (problem,) = problems_of({"stack": {"redis": {"enabled": False}}})
+    assert problem.startswith("at 'stack.redis.enabled': expected true while stack.vector")
