@@ -205,6 +205,23 @@ def live_install():
     report("live_purge_leftovers", " ".join(leftovers()) or "none")
 
 
+def suricata_in_its_sandbox():
+    """What Suricata must still do inside our drop-in's sandbox, beside capturing: reload
+    its rules live through the command socket, and reopen its logs on SIGHUP."""
+    code = (
+        "from pathlib import Path; from ids2.suricata.rules import reload_live;"
+        "print(reload_live(Path('/run/suricata/suricata-command.socket'))['rules_loaded'])"
+    )
+    report("sandbox_rules_reloaded", sh("/opt/venvs/ids2/bin/python", "-c", code) or "failed")
+    pid = main_pid(SURICATA)
+    sh("systemctl", "reload", SURICATA)
+    time.sleep(5)
+    report("sandbox_hup_kept_running", active(SURICATA) and main_pid(SURICATA) == pid)
+    security = sh("systemd-analyze", "security", "--no-pager", SURICATA).splitlines()
+    report("suricata_exposure", security[-1].split(": ")[-1].split()[0] if security else "none")
+    journal(SURICATA, 10)
+
+
 def keys_reach_units():
     """sensor.rules.update_calendar and ramdisk.size_mb, changed in the config and deployed
     by the sandboxed deploy unit, read back from systemd and the mount; what was on the RAM
@@ -277,6 +294,7 @@ def main():
     threading.Thread(target=server.serve_forever, daemon=True).start()
     report("send_traffic", "now")
     report("alert", "yes" if wait(lambda: alert_seen(9400001), 120) else "no")
+    suricata_in_its_sandbox()
 
     # Faults. kill -9: systemd restarts the unit within 5 s, the others keep running.
     others = {name: main_pid(f"ids2-{name}.service") for name in CONTROLLERS if name != "resource"}

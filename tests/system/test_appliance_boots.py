@@ -120,6 +120,10 @@ def test_suricata_captures_on_the_guest_nic(guest: dict[str, str]) -> None:
     assert guest["state_suricata_service"] == "active"
     assert guest["suricata_config"] == "rendered"
     assert guest["alert"] == "yes"
+    # Suricata's sandbox (our drop-in) leaves capture, live reload and SIGHUP working.
+    assert int(guest["sandbox_rules_reloaded"]) > 0, guest["sandbox_rules_reloaded"]
+    assert guest["sandbox_hup_kept_running"] == "True"
+    assert float(guest["suricata_exposure"]) <= 4.0
 
 
 def test_apt_upgrade_keeps_the_edited_config_and_restarts_the_controllers(
