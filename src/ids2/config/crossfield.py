@@ -98,7 +98,7 @@ def _ports_and_backoff(values: dict[str, Any]) -> list[str]:
 def _stack_dependencies(values: dict[str, Any]) -> list[str]:
     """A service may not run without the one it depends on in docker-compose.yml."""
     stack = values["stack"]
-    needs = {"vector": ("redis", "Vector's fallback buffer"), "grafana": ("prometheus", "its data")}
+    needs = {"grafana": ("prometheus", "its data")}
     return [
         f"at 'stack.{needed}.enabled': expected true while stack.{service}.enabled is true "
         f"({needed} is {why}), got false"

@@ -90,12 +90,18 @@ def disabled_services(config: Config) -> list[str]:
 
 def limits_file(config: Config) -> str:
     """stack-limits.yml: each limited service's cpu_quota over docker-compose.yml's period,
-    and a profile nobody activates for each disabled service, so compose never starts it."""
+    a profile nobody activates for each disabled service, so compose never starts it, and
+    Vector's wait for Redis where Redis runs."""
     services: dict[str, dict[str, object]] = {
         name: {"cpu_quota": cpu_quota(config["stack"][name]["cpus"])} for name in LIMITED_SERVICES
     }
-    for name in disabled_services(config):
+    disabled = disabled_services(config)
+    for name in disabled:
         services.setdefault(name, {})["profiles"] = [DISABLED_PROFILE]
+    if "redis" not in disabled:
+        # Vector's spill-over goes to Redis: it starts once Redis answers. Here rather than
+        # in docker-compose.yml, since compose refuses a dependency on a disabled service.
+        services["vector"]["depends_on"] = {"redis": {"condition": "service_healthy"}}
     header = "# Rendered by ids2 from /etc/ids2/config.yaml; edit that file, not this one.\n"
     return header + yaml.safe_dump({"services": services}, sort_keys=False)
 

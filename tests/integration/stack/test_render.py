@@ -57,7 +57,10 @@ def test_env_files_carry_limits_and_keep_the_password_private(tmp_path: Path) ->
     stack_env = (rendered / "stack.env").read_text()
     assert "IDS2_VECTOR_MEMORY=900m\n" in stack_env
     limits = yaml.safe_load((rendered / LIMITS_FILE).read_text())
-    assert limits["services"]["vector"] == {"cpu_quota": 75_000}
+    assert limits["services"]["vector"] == {
+        "cpu_quota": 75_000,
+        "depends_on": {"redis": {"condition": "service_healthy"}},
+    }
     assert limits["services"]["redis"] == {"cpu_quota": 50_000}
     assert "s3cret" not in stack_env
     grafana_env = rendered / "grafana.env"
@@ -138,6 +141,15 @@ def test_a_disabled_service_is_one_compose_does_not_start(
     merged = yaml.safe_load(result.stdout)["services"]
     started = {name for name, service in merged.items() if not service.get("profiles")}
     assert started == {"redis", "redis-exporter", "vector"}, compose_version
+
+
+def test_without_redis_vector_starts_alone(tmp_path: Path, compose_version: str) -> None:
+    config = config_in(tmp_path, stack={"redis": {"enabled": False}})
+    report = apply_files(render(config), tmp_path / "rendered")
+    assert report.notes[LIMITS_FILE] == "docker-compose config: ok", compose_version
+    limits = yaml.safe_load((tmp_path / "rendered" / LIMITS_FILE).read_text())["services"]
+    assert "depends_on" not in limits["vector"]
+    assert limits["redis"]["profiles"] == limits["redis-exporter"]["profiles"] == ["disabled"]
 
 
 def short_port(port: str | dict[str, Any]) -> str:
