@@ -263,6 +263,11 @@ SHIPPING = Section(
                     check=checks.absolute_path,
                 ),
                 "max_mb": integer("Oldest files are pruned above this size.", 2048, 16, 1048576),
+                "keep_raw": boolean(
+                    "Also write event.original and suricata.eve (the EVE line and object "
+                    "again) to the spool: about 3x the bytes on the SD card.",
+                    False,
+                ),
             },
         ),
         "secrets_file": string(

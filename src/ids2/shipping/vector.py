@@ -7,7 +7,8 @@ Topology (docs/shipping.md explains each choice, the Redis spill-over and its li
     endpoint and Redis: split.events -> redis_spill (RPUSH) ~ Redis list ~ redis_drain (BLPOP)
                         -> redis_restore -> events (OpenSearch, disk buffer that blocks)
     endpoint, no Redis: split.events -> events (OpenSearch)
-    no endpoint:        split.events (and what Redis still holds) -> events (daily NDJSON)
+    no endpoint:        split.events (and what Redis still holds) -> spool_lean (unless
+                        spool.keep_raw) -> events (daily NDJSON)
     vector_metrics (internal_metrics) -> prometheus (prometheus_exporter)
 
 Every path is the container's; the volume mounts that provide them are in docs/shipping.md.
@@ -53,6 +54,13 @@ REDIS_BATCH_TIMEOUT_SECONDS = 0.1
 RESTORE_VRL = """\
 del(.source_type)
 ."@timestamp" = parse_timestamp!(string!(."@timestamp"), "%+")
+"""
+# The spool is on the SD card: without shipping.spool.keep_raw, each document goes there
+# without its second and third copy of the event (the EVE line and the EVE object).
+LEAN_VRL = """\
+del(.event.original)
+del(.suricata.eve)
+if .suricata == {} { del(.suricata) }
 """
 # Characters that cannot pass unchanged through compose's env_file and Vector's textual
 # ${VARIABLE} interpolation into a TOML string.
@@ -101,6 +109,11 @@ def _sources(config: Config) -> dict[str, Any]:
     return sources
 
 
+def _spooled(config: Config) -> list[str]:
+    """What goes to the spool's day files when no OpenSearch is configured."""
+    return ["split.events", *(["redis_restore"] if redis_in_use(config) else [])]
+
+
 def _transforms(config: Config) -> dict[str, Any]:
     transforms: dict[str, Any] = {
         "ecs": {
@@ -119,6 +132,15 @@ def _transforms(config: Config) -> dict[str, Any]:
             },
         },
     }
+    if (
+        not config["shipping"]["opensearch"]["endpoint"]
+        and not config["shipping"]["spool"]["keep_raw"]
+    ):
+        transforms["spool_lean"] = {
+            "type": "remap",
+            "inputs": _spooled(config),
+            "source": LEAN_VRL,
+        }
     if redis_in_use(config):
         transforms["redis_restore"] = {
             "type": "remap",
@@ -221,9 +243,8 @@ def _sinks(config: Config) -> dict[str, Any]:
     elif shipping["opensearch"]["endpoint"]:
         sinks["events"] = _opensearch_sink(config, ["split.events"])
     else:
-        sinks["events"] = _file_sink(
-            ["split.events", *(["redis_restore"] if redis else [])], prefix
-        )
+        lean = not shipping["spool"]["keep_raw"]
+        sinks["events"] = _file_sink(["spool_lean"] if lean else _spooled(config), prefix)
     dead_letter_inputs = ["split.dead_letter", "ecs.dropped"]
     sinks["dead_letter"] = _file_sink(
         dead_letter_inputs + (["redis_restore.dropped"] if redis else []), "dead-letter"

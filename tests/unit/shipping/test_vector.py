@@ -50,7 +50,8 @@ def test_no_endpoint_writes_daily_spool_files_and_drains_what_redis_holds() -> N
     events = document["sinks"]["events"]
     assert events["type"] == "file"
     assert events["path"] == "/var/lib/ids2/spool/ids2-logs-%Y.%m.%d.ndjson"
-    assert events["inputs"] == ["split.events", "redis_restore"]
+    assert events["inputs"] == ["spool_lean"]
+    assert document["transforms"]["spool_lean"]["inputs"] == ["split.events", "redis_restore"]
     assert "redis_spill" not in document["sinks"], "nothing is spilled without an endpoint"
     assert document["sources"]["redis_drain"]["key"] == "ids2:spill"
 
