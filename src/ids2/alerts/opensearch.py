@@ -1,0 +1,118 @@
+"""Alerts from OpenSearch's daily indices: the query as query DSL, counts as aggregations."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from ids2.alerts.alert import CANARY_TAG, Alert, AlertsError
+from ids2.alerts.query import Query
+from ids2.alerts.summary import TOP, Summary
+from ids2.shipping.opensearch.auth import OpenSearchAuthError
+from ids2.shipping.opensearch.http import OpenSearchHTTP, OpenSearchHTTPError
+
+SEARCH_PARAMS = {"ignore_unavailable": "true", "allow_no_indices": "true"}
+
+
+def query_dsl(query: Query) -> dict[str, Any]:
+    """The bool query that selects what `query.matches` would."""
+    filters: list[dict[str, Any]] = [
+        {"term": {"event.kind": "alert"}},
+        {"range": {"@timestamp": {"gte": query.since.isoformat(), "lte": query.until.isoformat()}}},
+    ]
+    if query.severity is not None:
+        filters.append({"term": {"event.severity": query.severity}})
+    if query.sid is not None:
+        filters.append({"term": {"rule.id": query.sid}})
+    if query.signature is not None:
+        pattern = "*" + query.signature.replace("\\", "\\\\").replace("*", "\\*") + "*"
+        filters.append(
+            {
+                "wildcard": {
+                    "rule.name": {"value": pattern.replace("?", "\\?"), "case_insensitive": True}
+                }
+            }
+        )
+    if query.ip is not None:
+        filters.append(
+            {
+                "bool": {
+                    "should": [
+                        {"term": {"source.ip": query.ip}},
+                        {"term": {"destination.ip": query.ip}},
+                    ],
+                    "minimum_should_match": 1,
+                }
+            }
+        )
+    if query.tag is not None:
+        filters.append({"term": {"tags": query.tag}})
+    return {"bool": {"filter": filters, "must_not": [{"term": {"tags": CANARY_TAG}}]}}
+
+
+class OpenSearchAlerts:
+    """Searches `PREFIX-*` with a client made like every other ids2 client."""
+
+    def __init__(self, client: OpenSearchHTTP, index_prefix: str) -> None:
+        self.client = client
+        self.path = f"/{index_prefix}-*/_search"
+
+    def _search(self, body: dict[str, Any]) -> dict[str, Any]:
+        try:
+            return self.client.request("POST", self.path, body, SEARCH_PARAMS)
+        except (OSError, OpenSearchHTTPError, OpenSearchAuthError) as error:
+            raise AlertsError(f"OpenSearch at {self.client.origin}: {error}") from None
+
+    def latest(self, query: Query) -> list[Alert]:
+        """The newest `query.limit` matching alerts, newest first."""
+        answer = self._search(
+            {
+                "query": query_dsl(query),
+                "size": query.limit,
+                "sort": [{"@timestamp": "desc"}],
+            }
+        )
+        alerts = (Alert.from_ecs(hit["_source"]) for hit in answer["hits"]["hits"])
+        return [alert for alert in alerts if alert is not None]
+
+    def summary(self, query: Query) -> Summary:
+        """The counts, computed by the node (terms aggregations)."""
+
+        def terms(field: str, **extra: Any) -> dict[str, Any]:
+            return {"terms": {"field": field, "size": TOP, **extra}}
+
+        aggregations = {
+            "severity": terms("event.severity"),
+            "signatures": {
+                **terms("rule.id", order=[{"_count": "desc"}, {"_key": "asc"}]),
+                "aggs": {"name": terms("rule.name", size=1)},
+            },
+            "sources": terms("source.ip", order=[{"_count": "desc"}, {"_key": "asc"}]),
+            "destinations": terms("destination.ip", order=[{"_count": "desc"}, {"_key": "asc"}]),
+        }
+        answer = self._search(
+            {
+                "query": query_dsl(query),
+                "size": 0,
+                "track_total_hits": True,
+                "aggs": aggregations,
+            }
+        )
+        found = answer["aggregations"]
+
+        def counts(name: str) -> Counter[Any]:
+            return Counter(
+                {bucket["key"]: bucket["doc_count"] for bucket in found[name]["buckets"]}
+            )
+
+        signatures: Counter[tuple[str, str]] = Counter()
+        for bucket in found["signatures"]["buckets"]:
+            names = bucket["name"]["buckets"]
+            signatures[(str(bucket["key"]), names[0]["key"] if names else "")] = bucket["doc_count"]
+        return Summary(
+            total=answer["hits"]["total"]["value"],
+            severities=counts("severity"),
+            signatures=signatures,
+            sources=counts("sources"),
+            destinations=counts("destinations"),
+        )
