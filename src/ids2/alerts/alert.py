@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -53,9 +54,9 @@ class Alert:
             severity=event.get("severity"),
             sid=str(rule.get("id", "")),
             signature=str(rule.get("name", "")),
-            source_ip=str(source.get("ip", "")),
+            source_ip=address(source.get("ip")),
             source_port=source.get("port"),
-            destination_ip=str(destination.get("ip", "")),
+            destination_ip=address(destination.get("ip")),
             destination_port=destination.get("port"),
             protocol=protocol,
             sensor=str((document.get("observer") or {}).get("name", "")),
@@ -77,9 +78,9 @@ class Alert:
             severity=alert.get("severity"),
             sid=str(alert.get("signature_id", "")),
             signature=str(alert.get("signature", "")),
-            source_ip=str(event.get("src_ip", "")),
+            source_ip=address(event.get("src_ip")),
             source_port=event.get("src_port"),
-            destination_ip=str(event.get("dest_ip", "")),
+            destination_ip=address(event.get("dest_ip")),
             destination_port=event.get("dest_port"),
             protocol=protocol,
             sensor=str(event.get("host", "")),
@@ -92,3 +93,14 @@ def instant(text: str) -> datetime:
     """An ISO 8601 time as an aware UTC datetime; raises ValueError when it is none."""
     parsed = datetime.fromisoformat(text)
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def address(value: object) -> str:
+    """An address in its short form ('::1', not Suricata's '0000:...:0001'), the form
+    OpenSearch answers with, so every source counts and filters it alike; '' when absent."""
+    if value is None:
+        return ""
+    try:
+        return ipaddress.ip_address(str(value)).compressed
+    except ValueError:
+        return str(value)

@@ -11,6 +11,7 @@ from ids2.alerts.summary import TOP, Summary
 from ids2.shipping.opensearch.auth import OpenSearchAuthError
 from ids2.shipping.opensearch.http import OpenSearchHTTP, OpenSearchHTTPError
 
+BUCKETS_PER_ROW = 10
 SEARCH_PARAMS = {"ignore_unavailable": "true", "allow_no_indices": "true"}
 
 
@@ -77,18 +78,19 @@ class OpenSearchAlerts:
 
     def summary(self, query: Query) -> Summary:
         """The counts, computed by the node (terms aggregations)."""
-
-        def terms(field: str, **extra: Any) -> dict[str, Any]:
-            return {"terms": {"field": field, "size": TOP, **extra}}
-
+        # More buckets than shown: Summary settles ties at the cut as it does for the spool.
+        ranked = {"size": TOP * BUCKETS_PER_ROW, "order": [{"_count": "desc"}]}
         aggregations = {
-            "severity": terms("event.severity"),
+            "severity": {"terms": {"field": "event.severity", "size": TOP}},
+            # sid and name together: a sid is only unique within one rule source.
             "signatures": {
-                **terms("rule.id", order=[{"_count": "desc"}, {"_key": "asc"}]),
-                "aggs": {"name": terms("rule.name", size=1)},
+                "multi_terms": {
+                    "terms": [{"field": "rule.id"}, {"field": "rule.name", "missing": ""}],
+                    **ranked,
+                }
             },
-            "sources": terms("source.ip", order=[{"_count": "desc"}, {"_key": "asc"}]),
-            "destinations": terms("destination.ip", order=[{"_count": "desc"}, {"_key": "asc"}]),
+            "sources": {"terms": {"field": "source.ip", **ranked}},
+            "destinations": {"terms": {"field": "destination.ip", **ranked}},
         }
         answer = self._search(
             {
@@ -105,10 +107,9 @@ class OpenSearchAlerts:
                 {bucket["key"]: bucket["doc_count"] for bucket in found[name]["buckets"]}
             )
 
-        signatures: Counter[tuple[str, str]] = Counter()
-        for bucket in found["signatures"]["buckets"]:
-            names = bucket["name"]["buckets"]
-            signatures[(str(bucket["key"]), names[0]["key"] if names else "")] = bucket["doc_count"]
+        signatures: Counter[tuple[str, str]] = Counter(
+            {tuple(bucket["key"]): bucket["doc_count"] for bucket in found["signatures"]["buckets"]}
+        )
         return Summary(
             total=answer["hits"]["total"]["value"],
             severities=counts("severity"),

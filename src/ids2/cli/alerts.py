@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 def _query(args: argparse.Namespace) -> Query:
     from datetime import UTC, datetime
 
-    from ids2.alerts.alert import AlertsError
+    from ids2.alerts.alert import AlertsError, address
     from ids2.alerts.query import Query, parse_when
 
     if args.limit < 1:
@@ -32,7 +32,7 @@ def _query(args: argparse.Namespace) -> Query:
         severity=args.severity,
         sid=args.sid,
         signature=args.signature,
-        ip=args.ip,
+        ip=address(args.ip) if args.ip else None,
         tag=args.tag,
         limit=args.limit,
     )
