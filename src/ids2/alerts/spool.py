@@ -1,9 +1,10 @@
 """Alerts from the local spool's day files, read without parsing what cannot be an alert.
 
 A day file holds every event type, gigabytes of it, and alerts are a small share. Every
-alert document has the JSON string "alert" as a value (event.kind); flows, DNS and the
-escaped event.original never do. So chunks of the file are searched for that string, and
-only the lines it occurs in are parsed.
+alert document says "kind":"alert" (event.kind; Vector writes JSON without spaces, other
+writers may put one after the colon); no other event does, and the escaped copy in
+event.original cannot match. So chunks of the file are searched for those bytes, and
+only the lines they occur in are parsed.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 from ids2.alerts.alert import Alert, AlertsError
 from ids2.alerts.query import Query
 
-MARKER = b'"alert"'
+MARKERS = (b'"kind":"alert"', b'"kind": "alert"')
 CHUNK_BYTES = 8 << 20
 
 
@@ -38,7 +39,7 @@ def day_files(directory: Path, prefix: str, query: Query) -> list[Path]:
 
 
 def candidate_lines(path: Path) -> Iterator[bytes]:
-    """The lines of `path` that contain MARKER."""
+    """The lines of `path` that contain one of the MARKERS, in file order per marker."""
     try:
         handle = path.open("rb")
     except OSError as error:
@@ -54,13 +55,14 @@ def candidate_lines(path: Path) -> Iterator[bytes]:
 
 
 def _marked(block: bytes) -> Iterator[bytes]:
-    position = block.find(MARKER)
-    while position >= 0:
-        start = block.rfind(b"\n", 0, position) + 1
-        end = block.find(b"\n", position)
-        end = len(block) if end < 0 else end
-        yield block[start:end]
-        position = block.find(MARKER, end)
+    for marker in MARKERS:
+        position = block.find(marker)
+        while position >= 0:
+            start = block.rfind(b"\n", 0, position) + 1
+            end = block.find(b"\n", position)
+            end = len(block) if end < 0 else end
+            yield block[start:end]
+            position = block.find(marker, end)
 
 
 def read_spool(directory: Path, prefix: str, query: Query) -> Iterator[Alert]:

@@ -32,16 +32,19 @@ def test_alerts_of_the_window_days_only(tmp_path: Path) -> None:
 def test_only_lines_with_the_marker_are_parsed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    flow = {"@timestamp": "2026-12-04T10:00:00Z", "event": {"kind": "event"}}
-    original = {"event": {"kind": "event", "original": '{"event_type":"alert"}'}}
+    stats = {"event": {"kind": "metric"}, "stats": {"detect": {"alert": 3}}, "type": "alert"}
+    original = {"event": {"kind": "event", "original": '{"event":{"kind":"alert"}}'}}
     alert = json.dumps(ecs_alert(stamp="2026-12-04T10:00:00Z"))
+    compact = json.dumps(ecs_alert(stamp="2026-12-04T11:00:00Z"), separators=(",", ":"))
     path = tmp_path / "ids2-logs-2026.12.04.ndjson"
-    write(path, json.dumps(flow), json.dumps(original), alert, '{"cut": "alert"', alert[:40])
+    write(
+        path, json.dumps(stats), json.dumps(original), alert, compact, '{"kind":"alert"', alert[:40]
+    )
     parsed: list[bytes] = []
     real_loads = json.loads
     monkeypatch.setattr(spool.json, "loads", lambda line: parsed.append(line) or real_loads(line))
-    assert len(list(spool.read_spool(tmp_path, "ids2-logs", WINDOW))) == 1
-    assert parsed == [alert.encode(), b'{"cut": "alert"']
+    assert len(list(spool.read_spool(tmp_path, "ids2-logs", WINDOW))) == 2
+    assert sorted(parsed) == sorted([alert.encode(), compact.encode(), b'{"kind":"alert"'])
 
 
 def test_lines_across_chunk_boundaries_and_a_last_line_without_newline(
