@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from typing import Any
 
@@ -26,14 +27,9 @@ def query_dsl(query: Query) -> dict[str, Any]:
     if query.sid is not None:
         filters.append({"term": {"rule.id": query.sid}})
     if query.signature is not None:
-        pattern = "*" + query.signature.replace("\\", "\\\\").replace("*", "\\*") + "*"
-        filters.append(
-            {
-                "wildcard": {
-                    "rule.name": {"value": pattern.replace("?", "\\?"), "case_insensitive": True}
-                }
-            }
-        )
+        literal = re.sub(r"([\\*?])", r"\\\1", query.signature)  # the text, not a pattern
+        wildcard = {"value": f"*{literal}*", "case_insensitive": True}
+        filters.append({"wildcard": {"rule.name": wildcard}})
     if query.ip is not None:
         filters.append(
             {

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from ids2.alerts.alert import Alert, AlertsError, instant
 
 _DURATION = re.compile(r"(\d+)([smhdw])")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
-DEFAULT_SINCE = "24h"
 DEFAULT_LIMIT = 50
 
 
@@ -41,12 +40,6 @@ class Query:
     ip: str | None = None
     tag: str | None = None
     limit: int = DEFAULT_LIMIT
-
-    @classmethod
-    def default(cls, now: datetime | None = None) -> Query:
-        """The last 24 hours, unfiltered."""
-        now = now or datetime.now(UTC)
-        return cls(parse_when(DEFAULT_SINCE, now), now)
 
     def matches(self, alert: Alert) -> bool:
         """Whether `alert` is in the window and passes every filter."""

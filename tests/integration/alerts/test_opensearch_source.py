@@ -49,18 +49,23 @@ def test_opensearch_and_spool_agree_on_real_alerts(
     assert sum(opensearch.counts().values()) == len(lines)  # refreshed: all searchable
     replayed.write_spool(tmp_path / "spool")
     use_config(tmp_path, monkeypatch, opensearch.url)
+    first = replayed.alerts[0]["alert"]
+    name = next(
+        alert["alert"]["signature"] for alert in replayed.alerts if alert["alert"]["signature"]
+    )
     for arguments in (
         ["--summary", "--json"],
         ["--json", "--limit", "1000"],
         ["--sid", replayed.sids().most_common(1)[0][0]],
-        ["--ip", replayed.alerts[0]["dest_ip"], "--severity", "3"],
-        ["--signature", "sid"],
+        ["--ip", replayed.alerts[0]["dest_ip"], "--severity", str(first["severity"])],
+        ["--signature", name[2:9].swapcase()],
     ):
         from_node = answers(capsys, *arguments, "--source", "opensearch")
         from_spool = answers(capsys, *arguments, "--source", "spool")
         if "--json" in arguments and "--summary" not in arguments:
             from_node, from_spool = (sorted(text.splitlines()) for text in (from_node, from_spool))
         assert from_node == from_spool, arguments
+        assert from_node != "no alerts\n", arguments
     summary = json.loads(answers(capsys, "--summary", "--json"))  # auto: the node
     assert summary["total"] == len(replayed.alerts)
 
