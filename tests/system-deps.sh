@@ -8,7 +8,7 @@ prometheus redis-server iproute2 ethtool tcpreplay shellcheck lintian dh-virtual
 devscripts build-essential dh-python python3-setuptools systemd
 debootstrap qemu-system-x86 qemu-system-arm qemu-user-static binfmt-support e2fsprogs
 dosfstools mtools rsync podman runc netavark aardvark-dns iptables busybox-static
-docker-compose curl iputils-ping mmdebstrap zstd"
+docker-compose curl iputils-ping mmdebstrap zstd jq"
 
 missing=""
 for package in $packages; do

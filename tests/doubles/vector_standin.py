@@ -1,6 +1,6 @@
 """A stand-in for Vector in tests of the verify controller; it is not Vector.
 
-It tails the JSON files on the RAM-disk directory (canary subdirectory included) and
+It tails the RAM disk as Vector's sources do (Suricata's eve-*.json and the canary directory) and
 forwards each line either to an NDJSON spool file named like Vector's file sink writes
 them, or to an OpenSearch bulk endpoint. It maps nothing but what verify needs
 (`@timestamp`, `ids2.canary_id`): no VRL, no buffering, no checkpoints. The real Vector
@@ -42,7 +42,9 @@ class VectorStandIn:
 
     def _run(self) -> None:
         while not self.stop_event.wait(0.2):
-            for path in sorted(self.ramdisk.glob("**/*.json")):
+            # Vector's two file sources: Suricata's EVE files and the canary directory.
+            paths = [*self.ramdisk.glob("eve-*.json"), *self.ramdisk.glob("canary/*.json")]
+            for path in sorted(paths):
                 start = self.offsets.get(path, 0)
                 data = path.read_bytes()[start:]
                 complete = data[: data.rfind(b"\n") + 1]

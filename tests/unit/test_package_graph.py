@@ -29,6 +29,8 @@ RANK = {
     "shipping": 2,
     # probes OpenSearch through shipping's client
     "connectivity": 3,
+    # reads alerts through shipping's OpenSearch client, the spool and Suricata's RAM disk
+    "alerts": 3,
     # composing the stages
     "controllers": 4,
     "status": 5,

@@ -15,7 +15,17 @@ from ids2.errors import Ids2Error
 
 log = logging.getLogger("ids2")
 
-COMMAND_MODULES = ("config", "run", "status", "rules", "spool", "deploy", "up", "firstboot")
+COMMAND_MODULES = (
+    "config",
+    "run",
+    "status",
+    "alerts",
+    "rules",
+    "spool",
+    "deploy",
+    "up",
+    "firstboot",
+)
 """The modules under ids2.cli, each registering its sub-commands, in the order --help lists them."""
 
 

@@ -9,6 +9,7 @@ publishes the shipping pace for the stack side.
 from __future__ import annotations
 
 import logging
+import time
 from collections import deque
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from ids2.config.load import Config
 from ids2.controllers.base import Controller
 from ids2.stack.compose import StackManager
 from ids2.state import StateStore
-from ids2.system.ramdisk import GuardReport, enforce, usage_ratio
+from ids2.system.ramdisk import GuardReport, enforce, prune_alerts, usage_ratio
 from ids2.system.throttle import LevelSettings, choose_level, settings_for, thresholds
 from ids2.system.throttle_actions import THROTTLED_SERVICES, SystemAndStackActions, ThrottleActions
 
@@ -115,6 +116,7 @@ class ResourceController(Controller):
         if not mount_point.is_dir():
             return
         try:
+            prune_alerts(mount_point, time.time())
             enforce(mount_point, ramdisk["high_water_percent"], self.ramdisk)
             usage = usage_ratio(mount_point)
         except OSError as error:

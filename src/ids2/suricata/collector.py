@@ -150,7 +150,7 @@ class SuricataCollector:
 
     def _ramdisk(self) -> Iterable[Metric]:
         try:
-            files = list(self.eve_dir.glob("*.json"))
+            files = list(self.eve_dir.glob("eve-*.json"))
             eve_bytes = sum(path.stat().st_size for path in files)
             usage = os.statvfs(self.eve_dir)
         except OSError:

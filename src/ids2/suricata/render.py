@@ -24,6 +24,11 @@ from ids2.common.rendered import RenderedFile, ValidationError, tool_missing_not
 from ids2.config.load import Config
 
 RULES_DIR = "/var/lib/suricata/rules"
+# The two EVE streams on the RAM disk, each a new file every rotate interval: every event
+# for Vector, and a copy of the alerts alone for local readers (`ids2 alerts --follow`).
+EVE_STEM = "eve"
+ALERTS_STEM = "alerts"
+ROTATED_SUFFIX = "-%Y%m%dT%H%M%S.json"
 # Shares of the memory budget; they add up to 1.
 MEMCAP_SHARES = {
     "flow": 0.20,
@@ -89,8 +94,22 @@ def _memcaps(budget_mb: int) -> dict[str, str]:
     return {name: f"{max(int(budget_mb * share), 1)}mb" for name, share in MEMCAP_SHARES.items()}
 
 
-def _eve(config: Config) -> dict[str, Any]:
+def _eve_log(config: Config, stem: str, types: list[Any]) -> dict[str, Any]:
     ramdisk = config["ramdisk"]
+    return {
+        "eve-log": {
+            "enabled": True,
+            "filetype": "regular",
+            "filename": f"{ramdisk['mount_point']}/{stem}{ROTATED_SUFFIX}",
+            "rotate-interval": f"{ramdisk['rotate_interval_seconds']}s",
+            "community-id": True,
+            "types": types,
+        }
+    }
+
+
+def _eve(config: Config) -> dict[str, Any]:
+    """Every event type; Vector ships these files and deletes each once fully read."""
     types: list[Any] = [
         {
             "alert": {
@@ -115,17 +134,23 @@ def _eve(config: Config) -> dict[str, Any]:
         "flow",
         {"stats": {"totals": True, "threads": False, "deltas": False}},
     ]
-    return {
-        "eve-log": {
-            "enabled": True,
-            "filetype": "regular",
-            # A new file every rotate interval; Vector deletes each once fully read.
-            "filename": f"{ramdisk['mount_point']}/eve-%Y%m%dT%H%M%S.json",
-            "rotate-interval": f"{ramdisk['rotate_interval_seconds']}s",
-            "community-id": True,
-            "types": types,
-        }
+    return _eve_log(config, EVE_STEM, types)
+
+
+def _alerts(config: Config) -> dict[str, Any]:
+    """Alerts alone, with what triage needs that would bloat every shipped event: the
+    payload and the packet as base64. Not shipped (eve has the same alerts); the RAM-disk
+    guard deletes these files. No tagged packets: they are events of type packet."""
+    alert = {
+        "payload": True,
+        "payload-printable": True,
+        "packet": True,
+        "metadata": True,
+        "http-body": True,
+        "http-body-printable": True,
+        "tagged-packets": False,
     }
+    return _eve_log(config, ALERTS_STEM, [{"alert": alert}])
 
 
 def suricata_config(config: Config, facts: SuricataFacts) -> dict[str, Any]:
@@ -192,7 +217,7 @@ def suricata_config(config: Config, facts: SuricataFacts) -> dict[str, Any]:
         "sensor-name": sensor["name"] or facts.hostname,
         "default-log-dir": "/var/log/suricata",
         "stats": {"enabled": True, "interval": 30, "decoder-events": True},
-        "outputs": [_eve(config)],
+        "outputs": [_eve(config), _alerts(config)],
         "logging": {
             "default-log-level": "notice",
             "outputs": [

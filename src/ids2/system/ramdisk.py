@@ -1,9 +1,14 @@
-"""The RAM disk's last-resort guard: above the high-water mark, drop the oldest EVE file.
+"""The RAM disk's housekeeping: the alerts copies' lifetime, and the last-resort guard.
 
 Normally Vector deletes each rotated EVE file once it has read it to the end, so the
-tmpfs never fills. If shipping stalls long enough for it to pass the mark anyway, the
-oldest rotated file goes (never the one Suricata is writing), and its bytes are counted
-as lost, so the loss shows in metrics instead of Suricata failing to write.
+tmpfs never fills. If shipping stalls long enough for it to pass the high-water mark
+anyway, the oldest rotated file goes (never the one Suricata is writing), and its bytes
+are counted as lost, so the loss shows in metrics instead of Suricata failing to write.
+
+Suricata also writes the alerts alone to alerts-*.json. Vector never reads those (the
+same alerts are in the EVE files), so they are deleted here: a rotated one once it is
+ALERTS_KEEP_SECONDS old, and before any EVE file above the mark. Their events were
+shipped from the EVE files, so dropping them loses nothing.
 """
 
 from __future__ import annotations
@@ -14,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 log = logging.getLogger(__name__)
+# Long enough for `ids2 alerts --follow` and other local readers to catch up after a pause.
+ALERTS_KEEP_SECONDS = 3600
 
 
 @dataclass
@@ -31,16 +38,36 @@ def usage_ratio(directory: Path) -> float:
     return 1 - stats.f_bavail * stats.f_frsize / total if total else 0.0
 
 
-def rotated_files(directory: Path) -> list[Path]:
-    """EVE files oldest first, without the newest one (Suricata is writing it)."""
-    files = sorted(directory.glob("eve*.json"), key=lambda path: (path.stat().st_mtime, path.name))
+def rotated_files(directory: Path, stem: str = "eve") -> list[Path]:
+    """One stream's files oldest first, without the newest one (Suricata is writing it)."""
+    files = sorted(
+        directory.glob(f"{stem}-*.json"), key=lambda path: (path.stat().st_mtime, path.name)
+    )
     return files[:-1]
 
 
+def prune_alerts(directory: Path, now: float) -> list[Path]:
+    """Delete the rotated alerts files older than ALERTS_KEEP_SECONDS; the files deleted."""
+    expired = [
+        path
+        for path in rotated_files(directory, "alerts")
+        if now - path.stat().st_mtime > ALERTS_KEEP_SECONDS
+    ]
+    for path in expired:
+        path.unlink(missing_ok=True)
+    return expired
+
+
 def enforce(directory: Path, high_water_percent: int, report: GuardReport) -> list[Path]:
-    """Drop oldest rotated files until usage is under the mark; the files dropped."""
+    """Drop oldest rotated files until usage is under the mark, alerts copies first; the
+    files dropped."""
     dropped = []
     while usage_ratio(directory) * 100 > high_water_percent:
+        copies = rotated_files(directory, "alerts")
+        if copies:
+            copies[0].unlink(missing_ok=True)
+            dropped.append(copies[0])
+            continue
         candidates = rotated_files(directory)
         if not candidates:
             break

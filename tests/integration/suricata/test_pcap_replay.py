@@ -121,3 +121,49 @@ def test_every_event_names_its_sensor_down_to_ecs(name: str, tmp_path: Path) -> 
             "OISF",
             "Suricata",
         )
+
+
+def missing(smaller: Any, larger: Any, path: str = "") -> list[str]:
+    """Where `smaller` has what `larger` lacks or holds otherwise, objects compared deeply."""
+    if isinstance(smaller, dict) and isinstance(larger, dict):
+        return [
+            miss
+            for key, value in smaller.items()
+            for miss in missing(value, larger.get(key), f"{path}.{key}")
+        ]
+    return [] if smaller == larger else [path]
+
+
+def alert_key(event: dict[str, Any]) -> tuple[Any, ...]:
+    alert = event["alert"]
+    return (event["timestamp"], event.get("flow_id"), alert["signature_id"], event.get("tx_id"))
+
+
+@pytest.mark.parametrize("case", MANIFEST, ids=[case["name"] for case in MANIFEST])
+def test_alerts_stream_holds_exactly_the_alerts_of_eve(
+    case: dict[str, Any], tmp_path: Path
+) -> None:
+    """alerts-*.json: every alert of the EVE files, nothing else, each with all the EVE
+    alert's fields plus its payload, packet and HTTP bodies."""
+    directory = CORPUS / case["name"]
+    config = rendered_config(tmp_path)
+    events = replay(
+        config,
+        directory / case["pcap"],
+        [directory / rule for rule in case["rules"]],
+        [part for arg in case["args"] or [] for part in shlex.split(arg)],
+        tmp_path / "rendered",
+    )
+    copies = [
+        json.loads(line)
+        for path in sorted((config.parent / "ram").glob("alerts-*.json"))
+        for line in path.read_text().splitlines()
+    ]
+    alerts = sorted((event for event in events if event["event_type"] == "alert"), key=alert_key)
+    assert {event["event_type"] for event in copies} <= {"alert"}
+    copies.sort(key=alert_key)
+    assert len(copies) == len(alerts)
+    for alert, copy in zip(alerts, copies, strict=True):
+        assert missing(alert, copy) == []
+        assert copy["payload"] is not None and copy["packet"]
+    print(f"{case['name']}: {len(alerts)} alert(s) in both streams")

@@ -161,7 +161,7 @@ def test_a_password_that_would_break_interpolation_is_refused(tmp_path: Path) ->
 def test_eve_files_are_deleted_only_after_suricata_has_moved_on(rotate: int) -> None:
     sources = parsed({"ramdisk": {"rotate_interval_seconds": rotate}})["sources"]
     eve, canary = sources["eve"], sources["canary"]
-    assert eve["include"] == ["/mnt/ram_logs/*.json"]
+    assert eve["include"] == ["/mnt/ram_logs/eve-*.json"]
     assert eve["remove_after_secs"] == rotate + REMOVE_AFTER_MARGIN_SECONDS > rotate
     assert canary["include"] == ["/mnt/ram_logs/canary/*.json"]
     assert canary["remove_after_secs"] == CANARY_REMOVE_AFTER_SECONDS

@@ -62,15 +62,16 @@ def test_only_the_tail_of_a_large_file_is_read(tmp_path: Path) -> None:
 
 
 def test_ramdisk_and_rules_figures(tmp_path: Path) -> None:
-    (tmp_path / "eve.json").write_text(stats(10, 0) + "\n")
-    (tmp_path / "ids2-canary.json").write_text("{}\n")
+    (tmp_path / "eve-1.json").write_text(stats(10, 0) + "\n")
+    (tmp_path / "eve-2.json").write_text("{}\n")
+    (tmp_path / "alerts-1.json").write_text("{}\n")  # a copy Vector never reads
     store = StateStore(tmp_path / "run")
     store.write("ramdisk", {"lost_bytes_total": 4096})
     store.write("rules", {"rules_loaded": 43000, "reloaded_at": 1700000000.0})
     registry = CollectorRegistry()
     registry.register(SuricataCollector(tmp_path, store))
     text = generate_latest(registry).decode()
-    size = (tmp_path / "eve.json").stat().st_size + 3
+    size = (tmp_path / "eve-1.json").stat().st_size + 3
     assert f"ids2_ramdisk_eve_bytes {float(size)}" in text
     assert "ids2_ramdisk_lost_bytes_total 4096.0" in text
     assert "ids2_rules_loaded 43000.0" in text

@@ -57,6 +57,13 @@ def test_capture_and_eve_follow_the_config() -> None:
     eve = config["outputs"][0]["eve-log"]  # type: ignore[index]
     assert eve["filename"] == "/mnt/ram/eve-%Y%m%dT%H%M%S.json"
     assert eve["rotate-interval"] == "30s" and eve["community-id"] is True
+    alerts = config["outputs"][1]["eve-log"]  # type: ignore[index]
+    assert alerts["filename"] == "/mnt/ram/alerts-%Y%m%dT%H%M%S.json"
+    assert alerts["rotate-interval"] == "30s" and alerts["community-id"] is True
+    assert [list(kind) for kind in alerts["types"]] == [["alert"]]
+    options = alerts["types"][0]["alert"]
+    assert options["payload"] and options["packet"] and options["metadata"]
+    assert options["tagged-packets"] is False  # those would be events of type packet
     assert config["unix-command"]["enabled"] is True  # type: ignore[index]
     assert config["stats"]["interval"] == 30  # type: ignore[index]
     assert config["detect"]["profile"] == "medium"  # type: ignore[index]

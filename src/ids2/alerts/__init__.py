@@ -1,0 +1,1 @@
+"""`ids2 alerts`: the sensor's alerts from OpenSearch, the local spool or the RAM disk."""
