@@ -87,43 +87,9 @@ def compose_version(
     return version_on(path)
 
 
-def test_compose_accepts_the_rendered_files_before_they_apply(
-    tmp_path: Path, compose_version: str
-) -> None:
-    config = config_in(tmp_path)
-    rendered = tmp_path / "rendered"
-    report = apply_files(render(config), rendered)
-    assert report.notes[LIMITS_FILE] == "docker-compose config: ok", compose_version
-    (rendered / "vector.env").write_text("")
-    result = subprocess.run(
-        [
-            "docker-compose",
-            "--env-file",
-            str(rendered / "stack.env"),
-            *(arg for path in compose_files(config) for arg in ("-f", str(path))),
-            "config",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=tmp_path,
-    )
-    assert result.returncode == 0, result.stderr
-    merged = yaml.safe_load(result.stdout)["services"]
-    assert merged["vector"]["cpu_quota"] == 75_000, compose_version
-    assert merged["vector"]["cpu_period"] == 100_000
-    assert merged["redis-exporter"]["cpu_quota"] == 10_000
-    assert "127.0.0.1:9598:9598" in map(short_port, merged["vector"]["ports"])
-    volumes = set(map(short_volume, merged["vector"]["volumes"]))
-    assert f"{rendered}/ca-bundle.pem:/etc/vector/ca-bundle.pem:ro" in volumes
-    assert f"{tmp_path}/aws:/root/.aws:ro" in volumes
-
-
-def test_a_disabled_service_is_one_compose_does_not_start(
-    tmp_path: Path, compose_version: str
-) -> None:
-    disabled = {"grafana": {"enabled": False}, "prometheus": {"enabled": False}}
-    config = config_in(tmp_path, stack=disabled)
+def merged_services(config: Config, tmp_path: Path, compose_version: str) -> dict[str, Any]:
+    """The services as compose merges them from the files rendered (and checked) for
+    `config`."""
     rendered = tmp_path / "rendered"
     report = apply_files(render(config), rendered)
     assert report.notes[LIMITS_FILE] == "docker-compose config: ok", compose_version
@@ -137,8 +103,31 @@ def test_a_disabled_service_is_one_compose_does_not_start(
         cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr
+    services: dict[str, Any] = yaml.safe_load(result.stdout)["services"]
+    return services
+
+
+def test_compose_accepts_the_rendered_files_before_they_apply(
+    tmp_path: Path, compose_version: str
+) -> None:
+    config = config_in(tmp_path)
+    rendered = tmp_path / "rendered"
+    merged = merged_services(config, tmp_path, compose_version)
+    assert merged["vector"]["cpu_quota"] == 75_000, compose_version
+    assert merged["vector"]["cpu_period"] == 100_000
+    assert merged["redis-exporter"]["cpu_quota"] == 10_000
+    assert "127.0.0.1:9598:9598" in map(short_port, merged["vector"]["ports"])
+    volumes = set(map(short_volume, merged["vector"]["volumes"]))
+    assert f"{rendered}/ca-bundle.pem:/etc/vector/ca-bundle.pem:ro" in volumes
+    assert f"{tmp_path}/aws:/root/.aws:ro" in volumes
+
+
+def test_a_disabled_service_is_one_compose_does_not_start(
+    tmp_path: Path, compose_version: str
+) -> None:
+    disabled = {"grafana": {"enabled": False}, "prometheus": {"enabled": False}}
+    merged = merged_services(config_in(tmp_path, stack=disabled), tmp_path, compose_version)
     # v2 leaves services of inactive profiles out of its output; v1 prints their profile.
-    merged = yaml.safe_load(result.stdout)["services"]
     started = {name for name, service in merged.items() if not service.get("profiles")}
     assert started == {"redis", "redis-exporter", "vector"}, compose_version
 
