@@ -21,7 +21,7 @@ from tests.integration.shipping.ecs_vrl import (
 
 vrl_python = pytest.importorskip("vrl_python")
 pytestmark = pytest.mark.integration
-GOAL = 0.95
+GOAL = 0.995
 PINNED_VECTOR = "0.50.0"
 
 
@@ -154,6 +154,39 @@ def test_community_id_is_computed_when_missing() -> None:
         assert computed == suricatas, line[:300]
         checked += 1
     assert checked >= 2
+
+
+def test_distinguished_names_keep_commas_inside_values() -> None:
+    dn = "C=US, O=Acme U.S.A., INC., OU=Web, OU=Edge, CN=www.example.com, 1.2.3=odd"
+    tls = {"subject": dn, "issuerdn": "CN=Example CA, O=Example, Inc.", "version": "SSLv3"}
+    document = transform(base(event_type="tls", tls=tls))
+    subject = document["tls"]["server"]["x509"]["subject"]
+    assert subject == {
+        "country": ["US"],
+        "organization": ["Acme U.S.A., INC."],
+        "organizational_unit": ["Web", "Edge"],
+        "common_name": ["www.example.com"],
+    }
+    assert document["tls"]["server"]["x509"]["issuer"]["organization"] == ["Example, Inc."]
+    assert (document["tls"]["version_protocol"], document["tls"]["version"]) == ("ssl", "3")
+
+
+def test_rule_metadata_is_promoted_without_overwriting_the_alert() -> None:
+    metadata = {
+        "created_at": ["2019_06_01"],
+        "cve": ["2019-91325"],
+        "mitre_tactic_id": ["TA0001"],
+        "mitre_technique_id": ["T1190"],
+        "signature": ["from metadata"],
+        "updated_at": ["not a date"],
+    }
+    alert = {"signature_id": 1, "signature": "the rule", "severity": 2, "metadata": metadata}
+    document = transform(base(alert=alert))
+    stored = document["suricata"]["eve"]["alert"]
+    assert as_instant(stored["created_at"]) == as_instant("2019-06-01T00:00:00Z")
+    assert stored["cve"] == ["2019-91325"] and stored["signature"] == "the rule"
+    assert stored["metadata"] == {"signature": ["from metadata"], "updated_at": ["not a date"]}
+    assert document["threat"] == {"tactic": {"id": ["TA0001"]}, "technique": {"id": ["T1190"]}}
 
 
 def test_canary_is_marked_for_filtering() -> None:
