@@ -126,6 +126,7 @@ class ResourceController(Controller):
             "ramdisk",
             {
                 "lost_bytes_total": self.ramdisk.lost_bytes_total,
+                "lost_events_total": self.ramdisk.lost_events_total,
                 "dropped_files_total": self.ramdisk.dropped_files_total,
                 "usage_ratio": round(usage, 4),
             },

@@ -100,6 +100,7 @@ def collect_facts(config: Config, store: StateStore) -> dict[str, Any]:
         "rules_age_hours": round((time.time() - reloaded) / 3600, 1) if reloaded else None,
         "ramdisk": _disk(config["ramdisk"]["mount_point"]),
         "ramdisk_lost_bytes": _data(store, "ramdisk").get("lost_bytes_total"),
+        "ramdisk_lost_events": _data(store, "ramdisk").get("lost_events_total"),
         "state_disk": _disk(config["paths"]["state_dir"]),
         "last_deploy": _data(store, "deploy").get("summary"),
         "stack": _data(store, "metrics").get("stack"),
@@ -154,8 +155,8 @@ def render_facts(facts: dict[str, Any]) -> str:
     if facts.get("first_boot"):
         lines.append(f"{'first boot':<13} {facts['first_boot']}")
     lines.append(
-        f"{'disks':<13} RAM disk {facts['ramdisk']} (lost "
-        f"{facts['ramdisk_lost_bytes'] or 0} bytes), state {facts['state_disk']}"
+        f"{'disks':<13} RAM disk {facts['ramdisk']} (lost {facts['ramdisk_lost_events'] or 0}"
+        f" events, {facts['ramdisk_lost_bytes'] or 0} bytes), state {facts['state_disk']}"
     )
     return "\n".join(lines)
 

@@ -172,6 +172,12 @@ class SuricataCollector:
                 "EVE bytes dropped unshipped at the high-water mark.",
                 guard.data.get("lost_bytes_total"),
             )
+            yield from counter(
+                "ids2_ramdisk_lost_events",
+                "EVE events (lines) in the files dropped at the high-water mark, counted before"
+                " each went: an upper bound, as Vector may have read part of a file.",
+                guard.data.get("lost_events_total"),
+            )
 
     def _rules(self) -> Iterable[Metric]:
         rules = self.store.read("rules")

@@ -3,7 +3,8 @@
 Normally Vector deletes each rotated EVE file once it has read it to the end, so the
 tmpfs never fills. If shipping stalls long enough for it to pass the high-water mark
 anyway, the oldest rotated file goes (never the one Suricata is writing), and its bytes
-are counted as lost, so the loss shows in metrics instead of Suricata failing to write.
+are counted as lost, in bytes and in events (its lines, counted before it goes), so the
+loss shows in metrics instead of Suricata failing to write.
 
 Suricata also writes the alerts alone to alerts-*.json. Vector never reads those (the
 same alerts are in the EVE files), so they are deleted here: a rotated one once it is
@@ -28,6 +29,7 @@ class GuardReport:
     """Running totals of what the guard had to drop."""
 
     lost_bytes_total: int = 0
+    lost_events_total: int = 0
     dropped_files_total: int = 0
 
 
@@ -44,6 +46,16 @@ def rotated_files(directory: Path, stem: str = "eve") -> list[Path]:
         directory.glob(f"{stem}-*.json"), key=lambda path: (path.stat().st_mtime, path.name)
     )
     return files[:-1]
+
+
+def count_lines(path: Path) -> int:
+    """Events in an EVE file: one per line, the last one counted even if cut short."""
+    lines, last = 0, b"\n"
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            lines += chunk.count(b"\n")
+            last = chunk[-1:]
+    return lines + (last != b"\n")
 
 
 def prune_alerts(directory: Path, now: float) -> list[Path]:
@@ -74,16 +86,19 @@ def enforce(directory: Path, high_water_percent: int, report: GuardReport) -> li
         oldest = candidates[0]
         try:
             size = oldest.stat().st_size
+            events = count_lines(oldest)
             oldest.unlink()
         except FileNotFoundError:
             continue  # the shipper finished it in the meantime: nothing lost
         report.lost_bytes_total += size
+        report.lost_events_total += events
         report.dropped_files_total += 1
         dropped.append(oldest)
         log.warning(
-            "RAM disk above %d %%: dropped %s unshipped (%d bytes)",
+            "RAM disk above %d %%: dropped %s unshipped (%d events, %d bytes)",
             high_water_percent,
             oldest.name,
+            events,
             size,
         )
     return dropped

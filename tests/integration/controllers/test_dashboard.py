@@ -21,7 +21,12 @@ pytestmark = [
     pytest.mark.skipif(shutil.which("promtool") is None, reason="needs promtool"),
 ]
 # Metric names of other stack components, from their documentation.
-DOCUMENTED = {"vector_component_sent_events_total", "vector_buffer_byte_size"}
+DOCUMENTED = {
+    "vector_component_sent_events_total",
+    "vector_component_discarded_events_total",
+    "vector_buffer_byte_size",
+    "vector_buffer_events",
+}
 # Present only where /sys/class/thermal has zones (the Pi); tests/unit/metrics covers it.
 HARDWARE_DEPENDENT = {"ids2_host_temperature_celsius"}
 

@@ -94,7 +94,15 @@ def exporter(tmp_path: Path) -> Iterator[tuple[int, Path]]:
             "last_success_at": time.time(),
         },
     )
-    store.write("ramdisk", {"lost_bytes_total": 0, "dropped_files_total": 0, "usage_ratio": 0.1})
+    store.write(
+        "ramdisk",
+        {
+            "lost_bytes_total": 0,
+            "lost_events_total": 0,
+            "dropped_files_total": 0,
+            "usage_ratio": 0.1,
+        },
+    )
     store.write(
         "rules",
         {

@@ -66,7 +66,7 @@ def test_ramdisk_and_rules_figures(tmp_path: Path) -> None:
     (tmp_path / "eve-2.json").write_text("{}\n")
     (tmp_path / "alerts-1.json").write_text("{}\n")  # a copy Vector never reads
     store = StateStore(tmp_path / "run")
-    store.write("ramdisk", {"lost_bytes_total": 4096})
+    store.write("ramdisk", {"lost_bytes_total": 4096, "lost_events_total": 7})
     store.write("rules", {"rules_loaded": 43000, "reloaded_at": 1700000000.0})
     registry = CollectorRegistry()
     registry.register(SuricataCollector(tmp_path, store))
@@ -74,5 +74,6 @@ def test_ramdisk_and_rules_figures(tmp_path: Path) -> None:
     size = (tmp_path / "eve-1.json").stat().st_size + 3
     assert f"ids2_ramdisk_eve_bytes {float(size)}" in text
     assert "ids2_ramdisk_lost_bytes_total 4096.0" in text
+    assert "ids2_ramdisk_lost_events_total 7.0" in text
     assert "ids2_rules_loaded 43000.0" in text
     assert "ids2_suricata_capture_drop_ratio" not in text  # one stats event: no interval yet

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ids2.system.ramdisk import GuardReport, enforce, prune_alerts, rotated_files
+from ids2.system.ramdisk import GuardReport, count_lines, enforce, prune_alerts, rotated_files
 
 
 def test_newest_file_is_never_a_candidate(tmp_path: Path) -> None:
@@ -43,7 +43,7 @@ def test_above_the_mark_alerts_copies_go_first_and_are_not_counted_lost(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     for number, name in enumerate(["eve-1.json", "alerts-1.json", "alerts-2.json", "eve-2.json"]):
-        (tmp_path / name).write_text("x" * 10)
+        (tmp_path / name).write_text('{"a":1}\n{"b"')
         os.utime(tmp_path / name, (number, number))
     usage = iter([0.99, 0.95, 0.5])
     monkeypatch.setattr("ids2.system.ramdisk.usage_ratio", lambda directory: next(usage))
@@ -52,4 +52,16 @@ def test_above_the_mark_alerts_copies_go_first_and_are_not_counted_lost(
         "alerts-1.json",
         "eve-1.json",
     ]
-    assert (report.lost_bytes_total, report.dropped_files_total) == (10, 1)
+    assert (report.lost_bytes_total, report.lost_events_total, report.dropped_files_total) == (
+        12,
+        2,
+        1,
+    )
+
+
+@pytest.mark.parametrize(
+    ("content", "events"), [(b"", 0), (b"{}\n", 1), (b"{}\n{}", 2), (b"{}\n" * 300_000, 300_000)]
+)
+def test_lines_are_counted_across_chunks(tmp_path: Path, content: bytes, events: int) -> None:
+    (tmp_path / "eve-1.json").write_bytes(content)
+    assert count_lines(tmp_path / "eve-1.json") == events
