@@ -54,8 +54,8 @@ class Tail:
     def _read(self, path: Path) -> Iterator[bytes]:
         try:
             handle = path.open("rb")
-        except FileNotFoundError:
-            return  # rotated away and deleted in between
+        except OSError:
+            return  # rotated away and deleted in between, or unreadable: try again next time
         with handle:
             status = os.fstat(handle.fileno())
             inode, offset = self.positions.get(path, (status.st_ino, 0))
