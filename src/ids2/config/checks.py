@@ -12,6 +12,7 @@ _INTERFACE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,14}$")
 _AWS_REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$")
 # OpenSearch index names: lowercase, no \ / * ? " < > | , # : or space, not starting with - _ +
 _INDEX_PREFIX = re.compile(r"^[a-z0-9][a-z0-9._-]{0,200}$")
+_REDIS_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9:._-]{0,200}$")
 _SYSTEMD_CALENDAR = re.compile(r"^[A-Za-z0-9 ,:*./~-]{1,100}$")
 
 
@@ -82,6 +83,13 @@ def index_prefix(value: Any) -> str | None:
     if _INDEX_PREFIX.match(value):
         return None
     return "a lowercase index prefix of a-z 0-9 . _ - (such as ids2-logs)"
+
+
+def redis_key(value: Any) -> str | None:
+    """Accept a Redis key that redis_exporter's key list can name (no comma, no space)."""
+    if _REDIS_KEY.match(value):
+        return None
+    return "a Redis key of letters, digits and : . _ - (such as ids2:spill)"
 
 
 def absolute_path(value: Any) -> str | None:

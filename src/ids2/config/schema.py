@@ -251,7 +251,9 @@ SHIPPING = Section(
             "Redis, the fallback buffer that takes events when the disk buffer is full.",
             {
                 "enabled": boolean("Spill to Redis when OpenSearch is unreachable.", True),
-                "key": string("Redis list that holds spilled events.", "ids2:spill"),
+                "key": string(
+                    "Redis list that holds spilled events.", "ids2:spill", check=checks.redis_key
+                ),
             },
         ),
         "spool": Section(

@@ -68,6 +68,7 @@ def stack_environment(config: Config) -> dict[str, str]:
         # SigV4 profiles live beside the secrets file (/etc/ids2/aws in production).
         "IDS2_AWS_DIR": str(Path(config["shipping"]["secrets_file"]).parent / "aws"),
         "IDS2_REDIS_MAXMEMORY": f"{stack['redis']['memory_mb'] * 4 // 5}mb",
+        "IDS2_REDIS_SPILL_KEY": config["shipping"]["redis"]["key"],
         "IDS2_PROMETHEUS_RETENTION": f"{stack['prometheus']['retention_days']}d",
         "IDS2_GRAFANA_ADDRESS": stack["grafana"]["listen_address"],
         "IDS2_GRAFANA_PORT": str(stack["grafana"]["port"]),

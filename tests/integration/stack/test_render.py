@@ -31,13 +31,22 @@ pytestmark = pytest.mark.integration
 MACHINE = Machine(cpu_count=4, memory_mb=8192, interfaces=frozenset({"eth0"}))
 
 
-def config_in(tmp_path: Path, ca_bundle: str = "", stack: dict[str, Any] | None = None) -> Config:
+def config_in(
+    tmp_path: Path,
+    ca_bundle: str = "",
+    stack: dict[str, Any] | None = None,
+    spill_key: str = "ids2:spill",
+) -> Config:
     secrets = tmp_path / "secrets.yaml"
     secrets.write_text("grafana_admin_password: s3cret-grafana\n")
     secrets.chmod(0o600)
     document = {
         "paths": {"rendered_dir": str(tmp_path / "rendered")},
-        "shipping": {"secrets_file": str(secrets), "opensearch": {"ca_bundle": ca_bundle}},
+        "shipping": {
+            "secrets_file": str(secrets),
+            "opensearch": {"ca_bundle": ca_bundle},
+            "redis": {"key": spill_key},
+        },
         "stack": {"vector": {"cpus": 0.75, "memory_mb": 900}, **(stack or {})},
     }
     return validate_document(document, "/etc/ids2/config.yaml", MACHINE)
@@ -116,10 +125,20 @@ def test_compose_accepts_the_rendered_files_before_they_apply(
     assert merged["vector"]["cpu_quota"] == 75_000, compose_version
     assert merged["vector"]["cpu_period"] == 100_000
     assert merged["redis-exporter"]["cpu_quota"] == 10_000
+    exporter_env = merged["redis-exporter"]["environment"]
+    assert exporter_env["REDIS_EXPORTER_CHECK_SINGLE_KEYS"] == "db0=ids2:spill"
     assert "127.0.0.1:9598:9598" in map(short_port, merged["vector"]["ports"])
     volumes = set(map(short_volume, merged["vector"]["volumes"]))
     assert f"{rendered}/ca-bundle.pem:/etc/vector/ca-bundle.pem:ro" in volumes
     assert f"{tmp_path}/aws:/root/.aws:ro" in volumes
+
+
+def test_the_exporter_reports_the_configured_spill_list(
+    tmp_path: Path, compose_version: str
+) -> None:
+    merged = merged_services(config_in(tmp_path, spill_key="lab:spill"), tmp_path, compose_version)
+    exporter_env = merged["redis-exporter"]["environment"]
+    assert exporter_env["REDIS_EXPORTER_CHECK_SINGLE_KEYS"] == "db0=lab:spill"
 
 
 def test_a_disabled_service_is_one_compose_does_not_start(

@@ -119,6 +119,12 @@ def test_unknown_top_level_section() -> None:
             "'IDS2'",
         ),
         (
+            {"shipping": {"redis": {"key": "spill, other"}}},
+            "shipping.redis.key",
+            "a Redis key",
+            "'spill, other'",
+        ),
+        (
             {"sensor": {"name": "hq sensor #1"}},
             "sensor.name",
             "a host name",
