@@ -16,6 +16,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -28,9 +29,12 @@ class VectorStandIn:
         index_prefix: str,
         spool: Path | None = None,
         opensearch_url: str | None = None,
+        started: Callable[[], bool] = lambda: True,
     ) -> None:
+        """`started()` says whether the real Vector would run yet; until then nothing is read."""
         self.ramdisk, self.index_prefix = ramdisk, index_prefix
         self.spool, self.opensearch_url = spool, opensearch_url
+        self.started = started
         self.offsets: dict[Path, int] = {}
         self.stop_event = threading.Event()
         self.thread = threading.Thread(target=self._run, daemon=True)
@@ -45,6 +49,8 @@ class VectorStandIn:
 
     def _run(self) -> None:
         while not self.stop_event.wait(0.2):
+            if not self.started():
+                continue
             # Vector's two file sources: Suricata's EVE files and the canary directory.
             paths = [*self.ramdisk.glob("eve-*.json"), *self.ramdisk.glob("canary/*.json")]
             for path in sorted(paths):

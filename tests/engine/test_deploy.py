@@ -101,7 +101,14 @@ def sensor(
         prefix = sensor.config["shipping"]["opensearch"]["index_prefix"]
         ramdisk = Path(sensor.config["ramdisk"]["mount_point"])
         try:
-            with VectorStandIn(ramdisk, prefix, opensearch_url=sensor.opensearch.url):
+            # The real Vector starts in phase D, after phase C installed the template.
+            node = NodeTarget(opensearch_node.url).client()
+            with VectorStandIn(
+                ramdisk,
+                prefix,
+                opensearch_url=sensor.opensearch.url,
+                started=lambda: bool(node.indices.exists_index_template(name=prefix)),
+            ):
                 yield sensor
         finally:
             terminate([psutil.Process(suricata.pid)])
