@@ -56,7 +56,7 @@ docs: venv
 	head, rest = text.split(b, 1); tail = rest.split(e, 1)[1]; \
 	open("README.md", "w").write(head + b + ref + e + tail)'
 
-bench: deps venv
+bench: deps opensearch venv
 	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 ## The whole sensor in the foreground: RAM disk, rendered configs, Suricata on the

@@ -8,9 +8,9 @@ no argparse): PyYAML for the config, json for the state files, socket for sd_not
 for resource; psutil and prometheus_client for metrics; and http.client (which loads ssl)
 for connectivity and verify when they talk to an OpenSearch. Their sum is the floor no
 implementation of this design can go below. Measured twice: with the default config
-(events go to the local spool) and shipping to an OpenSearch (played by
-OpenSearchTestDouble), since the OpenSearch client is loaded only when an endpoint is
-configured. The controllers start as their units start them, through the `ids2` console
+(events go to the local spool) and shipping to a real OpenSearch node (tests/opensearch/,
+its own process, not counted), since the OpenSearch client is loaded only when an endpoint
+is configured. The controllers start as their units start them, through the `ids2` console
 script.
 """
 
@@ -29,7 +29,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.doubles.opensearch_test_double import OpenSearchTestDouble  # noqa: E402
+from tests.opensearch.node import running_node  # noqa: E402
 
 CONTROLLERS = ("resource", "connectivity", "metrics", "verify")
 GOAL_RSS_MB = 60.0
@@ -146,11 +146,11 @@ def main() -> int:
     report("spool only (default config)", run_controllers({}))
     # Shipping loads the OpenSearch client into connectivity and verify: a sensor that ships
     # pays for it, so the goal is measured with it too (auth none: boto3 is not loaded).
-    with OpenSearchTestDouble() as double:
+    with running_node() as node:
         print()
         report(
-            f"shipping to {double.url} (OpenSearchTestDouble)",
-            run_controllers({"endpoint": double.url}),
+            f"shipping to {node.url} (a real OpenSearch node)",
+            run_controllers({"endpoint": node.url}),
         )
     return 0
 

@@ -1,13 +1,15 @@
 """The real OpenSearch node that the `opensearch` suite runs against, one per session.
 
 A test that asks for `opensearch_node` (or `opensearch`) is marked `opensearch` here, so it
-never runs in the fast suites. A node that cannot be fetched or started fails those tests
-with one line saying why: never a skip.
+never runs in the fast suites; one of another slow suite (engine) stays in that suite only.
+A node that cannot be fetched or started fails those tests with one line saying why: never
+a skip.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 
 import pytest
 
@@ -21,7 +23,9 @@ _started: list[OpenSearchNode] = []
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        if {"opensearch_node", "opensearch"} & set(getattr(item, "fixturenames", ())):
+        elsewhere = {"capture", "engine", "system"} & {mark.name for mark in item.iter_markers()}
+        uses_node = {"opensearch_node", "opensearch"} & set(getattr(item, "fixturenames", ()))
+        if uses_node and not elsewhere:
             item.add_marker(pytest.mark.opensearch)
 
 
@@ -57,6 +61,16 @@ def opensearch_with_ism(
     that installs the ISM policy: the ISM plugin is not published on Maven Central."""
     with NodeFront(opensearch_node.url) as front:
         yield NodeTarget(front.url)
+
+
+@pytest.fixture
+def node_front(
+    opensearch: NodeTarget, opensearch_node: OpenSearchNode
+) -> Iterator[Callable[..., NodeFront]]:
+    """`node_front(tls=..., auth=..., ...)`: a started NodeFront (the double in front of the
+    node: TLS, basic auth, SigV4, faults, ISM), stopped after the test."""
+    with ExitStack() as fronts:
+        yield lambda **options: fronts.enter_context(NodeFront(opensearch_node.url, **options))
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

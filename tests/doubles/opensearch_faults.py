@@ -1,4 +1,4 @@
-"""Faults a test queues on the OpenSearch test double, and the refusals OpenSearch sends for them.
+"""Faults a test queues on the front of the real node, and the refusals OpenSearch sends for them.
 
 A fault answers the next matching request(s) with a status instead of the real answer, or
 holds them for a while first (status 0: answer normally once the delay is over), so client
@@ -11,7 +11,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.doubles.opensearch_responses import error, error_cause
+from tests.doubles.opensearch_responses import error
 
 _CAUSES = {
     403: (
@@ -30,12 +30,6 @@ _CAUSES = {
 }
 
 
-def refusal_cause(status: int) -> dict[str, Any]:
-    """The error object OpenSearch gives with `status`, for a whole request or a bulk item."""
-    kind, reason = _CAUSES.get(status, ("exception", f"status {status} (test double)"))
-    return error_cause(kind, reason)
-
-
 def refusal(status: int) -> tuple[int, Any, dict[str, str]]:
     """(status, body, extra headers) of a whole request refused with `status`.
 
@@ -44,8 +38,8 @@ def refusal(status: int) -> tuple[int, Any, dict[str, str]]:
     """
     if status == 401:
         return 401, "Unauthorized", {"WWW-Authenticate": 'Basic realm="OpenSearch Security"'}
-    cause = refusal_cause(status)
-    return (*error(status, cause["type"], cause["reason"]), {})
+    kind, reason = _CAUSES.get(status, ("exception", f"status {status} (test double)"))
+    return (*error(status, kind, reason), {})
 
 
 @dataclass

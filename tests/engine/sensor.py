@@ -1,6 +1,7 @@
 """A sensor for the tests that run `ids2` commands against the engine: its own directory and
-configuration, a veth pair into a namespace of ours as its capture interface, and the
-OpenSearch test double (plain HTTP) as its self-hosted endpoint."""
+configuration, a veth pair into a namespace of ours as its capture interface, and the real
+OpenSearch node (plain HTTP, behind the front whose ISM double answers the ISM calls: that
+plugin is not published) as its self-hosted endpoint."""
 
 from __future__ import annotations
 
@@ -17,10 +18,11 @@ import pytest
 from ids2.config.load import Config, load_config
 from ids2.stack.compose import StackManager
 from ids2.stack.render import compose_files
-from tests.doubles.opensearch_test_double import OpenSearchTestDouble
 from tests.engine.engine import Engine
 from tests.engine.health import HealthPump
 from tests.engine.sensor_config import TEST_SECRETS, write_config
+from tests.opensearch.front import NodeFront
+from tests.opensearch.target import NodeTarget
 from tests.support.netns import VethNamespace, veth_namespace
 
 
@@ -32,7 +34,7 @@ class Sensor:
     config_file: Path
     environment: dict[str, str]
     network: VethNamespace
-    opensearch: OpenSearchTestDouble
+    opensearch: NodeFront
 
     @property
     def config(self) -> Config:
@@ -74,12 +76,14 @@ def sensor_on_engine(
     engine: Engine,
     directory: Path,
     project: str,
+    node_url: str,
     secrets: Mapping[str, str] = TEST_SECRETS,
     **sections: dict[str, Any],
 ) -> Iterator[Sensor]:
-    """A sensor whose stack is the compose project `project` on `engine`, with health
-    checks pumped; its stack is brought down afterwards."""
-    with veth_namespace() as network, OpenSearchTestDouble() as opensearch:
+    """A sensor whose stack is the compose project `project` on `engine`, shipping to the
+    node at `node_url`, with health checks pumped; its stack is brought down and the node
+    cleared of ids2's indices and templates afterwards."""
+    with veth_namespace() as network, NodeFront(node_url) as opensearch:
         config_file = write_config(
             directory,
             secrets,
@@ -101,4 +105,5 @@ def sensor_on_engine(
                 yield sensor
             finally:
                 sensor.stack().down()
+                NodeTarget(node_url).clear()
         assert not pump.errors, pump.errors

@@ -2,11 +2,12 @@
 
 What is real: the `ids2` command, the rendered configs and their validators, Suricata
 capturing on a veth pair into a namespace of ours, the podman engine running
-stack/docker-compose.yml, the config history in git. What is not: OpenSearch (the test
-double, over plain HTTP), the Vector in the stack (a stand-in container that only answers
-its health check), so the shipping is done by the Vector stand-in double, which tails the
-RAM disk into the OpenSearch double, and systemd, which is not PID 1 here, so phase G can
-only say so. The tests share one sensor and run in file order.
+stack/docker-compose.yml, the config history in git, the OpenSearch node (over plain HTTP,
+its ISM calls answered by the double in front of it: that plugin is not published). What is
+not: the Vector in the stack (a stand-in container that only answers its health check), so
+the shipping is done by the Vector stand-in double, which tails the RAM disk into the node,
+and systemd, which is not PID 1 here, so phase G can only say so.
+The tests share one sensor and run in file order.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from ids2.suricata.socket import SuricataSocket, SuricataSocketError
 from tests.doubles.vector_standin import VectorStandIn
 from tests.engine.engine import Engine, terminate, wait_until
 from tests.engine.sensor import Sensor, sensor_on_engine
+from tests.opensearch.node import OpenSearchNode
+from tests.opensearch.target import NodeTarget
 from tests.support.netns import HOST_ADDRESS
 
 pytestmark = [
@@ -87,17 +90,25 @@ def sensor(
     stack_images: dict[str, str],
     compose_version: str,
     tmp_path_factory: pytest.TempPathFactory,
+    opensearch_node: OpenSearchNode,
 ) -> Iterator[Sensor]:
     """The sensor with Suricata capturing and the Vector stand-in double shipping."""
     directory = tmp_path_factory.mktemp("sensor")
     with sensor_on_engine(
-        engine, directory, PROJECT, secrets={}, verify={"timeout_seconds": 30}
+        engine, directory, PROJECT, opensearch_node.url, secrets={}, verify={"timeout_seconds": 30}
     ) as sensor:
         suricata = start_suricata(sensor)
         prefix = sensor.config["shipping"]["opensearch"]["index_prefix"]
         ramdisk = Path(sensor.config["ramdisk"]["mount_point"])
         try:
-            with VectorStandIn(ramdisk, prefix, opensearch_url=sensor.opensearch.url):
+            # The real Vector starts in phase D, after phase C installed the template.
+            node = NodeTarget(opensearch_node.url).client()
+            with VectorStandIn(
+                ramdisk,
+                prefix,
+                opensearch_url=sensor.opensearch.url,
+                started=lambda: bool(node.indices.exists_index_template(name=prefix)),
+            ):
                 yield sensor
         finally:
             terminate([psutil.Process(suricata.pid)])
@@ -130,7 +141,8 @@ def test_a_first_deploy_runs_every_phase(sensor: Sensor, engine: Engine) -> None
     assert "opensearch" in lines["C"]
     prefix = sensor.config["shipping"]["opensearch"]["index_prefix"]
     assert f"index template {prefix} created; ISM policy {prefix}-retention created" in lines["C"]
-    assert prefix in sensor.opensearch.store.templates
+    stored = NodeTarget(sensor.opensearch.url).client().indices.get_index_template(name=prefix)
+    assert stored["index_templates"][0]["index_template"]["_meta"]["managed_by"] == "ids2"
     assert f"packets on {sensor.network.host_interface}; canary in the" in lines["E"]
     assert "recorded " in lines["F"]
     assert "systemd is not PID 1 here" in lines["G"]

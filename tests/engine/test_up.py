@@ -15,6 +15,7 @@ import pytest
 
 from tests.engine.engine import Engine, processes_naming, wait_until
 from tests.engine.sensor import Sensor, sensor_on_engine
+from tests.opensearch.node import OpenSearchNode
 from tests.support.ports import free_port
 
 pytestmark = [
@@ -55,9 +56,11 @@ def run_until_first_status(sensor: Sensor, **environment: str) -> str:
 
 
 def test_up_runs_the_sensor_with_the_stack_until_interrupted(
-    engine: Engine, stack_images: dict[str, str], tmp_path: Path
+    engine: Engine, stack_images: dict[str, str], tmp_path: Path, opensearch_node: OpenSearchNode
 ) -> None:
-    with sensor_on_engine(engine, tmp_path, "ids2up", metrics={"port": free_port()}) as sensor:
+    with sensor_on_engine(
+        engine, tmp_path, "ids2up", opensearch_node.url, metrics={"port": free_port()}
+    ) as sensor:
         output = run_until_first_status(sensor)
         assert f"RAM disk: tmpfs mounted on {tmp_path}/ram_logs" in output
         assert "configs: changed: suricata.yaml, vector.toml" in output
@@ -66,8 +69,12 @@ def test_up_runs_the_sensor_with_the_stack_until_interrupted(
         assert set(sensor.stack().states()) == SERVICES
 
 
-def test_up_without_an_engine_runs_the_rest_and_says_so(tmp_path: Path, engine: Engine) -> None:
-    with sensor_on_engine(engine, tmp_path, "ids2none", metrics={"port": free_port()}) as sensor:
+def test_up_without_an_engine_runs_the_rest_and_says_so(
+    tmp_path: Path, engine: Engine, opensearch_node: OpenSearchNode
+) -> None:
+    with sensor_on_engine(
+        engine, tmp_path, "ids2none", opensearch_node.url, metrics={"port": free_port()}
+    ) as sensor:
         output = run_until_first_status(sensor, DOCKER_HOST=f"unix://{tmp_path}/no-engine.sock")
         assert "stack: not started (no Docker engine answers:" in output
         assert "Suricata and the controllers run, EVE stays on the RAM disk" in output

@@ -1,59 +1,99 @@
-"""A TLS + basic-auth reverse proxy in front of the real node, for tests (not OpenSearch).
+"""NodeFront: a double in front of the real node, for what the node cannot do (not OpenSearch).
 
-The minimal distribution has no security plugin, so the node itself cannot demand a
-password or speak TLS. This proxy does both with our test CA's certificate, and forwards
-every request it lets through to the node unchanged. The ISM plugin is not published on
-Maven Central either: its endpoints (`/_plugins/_ism/...`) are answered by the OpenSearch
-test double's store, so only the ISM policy's acceptance stays on a double; templates,
-bulk, search and everything else are the real node's answers.
+The minimal distribution has no security plugin (and opensearch-security is not published at
+its version), so the node itself cannot demand a password or speak TLS; AWS's SigV4 is
+checked only by the AWS service; the node cannot be told to refuse or stall the next request.
+This front adds each of those on demand: TLS with our test CA's certificate, basic auth
+(401 as the security plugin answers it), SigV4 checked by `tests/doubles/sigv4.py` (403 as
+AWS answers it), queued faults (a status or a delay), and a record of every request. The
+ISM plugin is not published either: `/_plugins/_ism/...` is answered by the ISM double
+(`tests/doubles/ism.py`), on the node's real indices. Everything else goes to the node
+unchanged, and its answers come back unchanged.
 """
 
 from __future__ import annotations
 
 import base64
+import gzip
 import http.client
 import json
 import ssl
 import sys
 import threading
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
-from tests.doubles.opensearch_store import DocumentStore
+from botocore.credentials import Credentials
 
-ISM_PREFIX = "/_plugins/_ism/"
-# Hop-by-hop or rewritten by the proxy; everything else goes through as sent.
+from tests.doubles.ism import PREFIX as ISM_PREFIX
+from tests.doubles.ism import IsmDouble
+from tests.doubles.opensearch_faults import Fault, FaultPlan, refusal
+from tests.doubles.sigv4 import signature_problem
+
+TEST_CREDENTIALS = Credentials("AKIDIDS2TESTDOUBLE", "ids2-test-double-secret-key")
+TEST_REGION = "eu-west-1"
+AUTH_MODES = ("none", "basic", "aws")
+# Hop-by-hop or rewritten by the front; everything else goes through as sent.
 _NOT_FORWARDED = {"authorization", "host", "connection", "keep-alive", "content-length"}
+
+Answer = tuple[int, dict[str, str], bytes]  # status, headers, body
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """One request as received: header names in lower case, the body as sent."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+    @property
+    def payload(self) -> bytes:
+        """The body gunzipped when it came with Content-Encoding gzip."""
+        if self.headers.get("content-encoding") == "gzip":
+            return gzip.decompress(self.body)
+        return self.body
 
 
 class NodeFront:
-    """`with NodeFront(node_url, tls, username, password) as front:`; clients use `front.url`.
+    """`with NodeFront(node_url, ...) as front:`; clients use `front.url`.
 
-    Without `username` every request passes; with it, anything but that user and password
-    gets the 401 the security plugin answers.
+    `auth` is "none", "basic" (`username`/`password`, else 401) or "aws" (a SigV4 signature
+    by `credentials` for `region` and service "es", else 403).
     """
 
     def __init__(
         self,
         node_url: str,
         tls: ssl.SSLContext | None = None,
-        username: str = "",
+        auth: str = "none",
+        username: str = "ids2",
         password: str = "",
+        credentials: Credentials = TEST_CREDENTIALS,
+        region: str = TEST_REGION,
     ) -> None:
+        if auth not in AUTH_MODES:
+            raise ValueError(f"auth must be one of {AUTH_MODES}, got {auth!r}")
         self.node = urlsplit(node_url)
-        self.tls = tls
-        self.expected = (
-            "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()
-            if username
-            else ""
-        )
-        self.ism = DocumentStore()
+        self.tls, self.auth = tls, auth
+        self.username, self.password = username, password
+        self.credentials, self.region = credentials, region
+        self.ism = IsmDouble()
+        self.faults = FaultPlan()
+        self.requests: list[RecordedRequest] = []
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
 
     def __enter__(self) -> NodeFront:
+        self._stopping.clear()
         self.server = _Server(self)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self.thread.start()
         return self
 
@@ -63,6 +103,7 @@ class NodeFront:
         value: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
+        self._stopping.set()  # releases requests held by a delay fault
         self.server.shutdown()
         self.server.server_close()
         self.thread.join()
@@ -73,20 +114,56 @@ class NodeFront:
         scheme = "https" if self.tls is not None else "http"
         return f"{scheme}://localhost:{self.server.server_address[1]}"
 
-    def answer(
-        self, method: str, path: str, headers: dict[str, str], body: bytes
-    ) -> tuple[int, dict[str, str], bytes]:
-        """(status, headers, body) for one request: refused, the ISM double's, or the node's."""
-        if self.expected and headers.get("authorization") != self.expected:
-            refusal = {"error": "Unauthorized", "status": 401}
-            return (
-                401,
-                _json_headers({"WWW-Authenticate": 'Basic realm="ids2 test"'}),
-                (json.dumps(refusal).encode()),
+    def fail_next(
+        self, status: int, count: int = 1, delay_seconds: float = 0.0, path: str = ""
+    ) -> None:
+        """The next `count` requests whose path contains `path` answer `status` after
+        `delay_seconds`, without reaching the node; status 0 lets them through, only late."""
+        self.faults.add(Fault(status, count, delay_seconds, path))
+
+    def hang_next(self, seconds: float, count: int = 1, path: str = "") -> None:
+        """Hold the next `count` requests for `seconds`, to make clients time out."""
+        self.fail_next(0, count, seconds, path)
+
+    def answer(self, request: RecordedRequest) -> Answer:
+        """(status, headers, body) for one request: a fault, a refusal, the ISM double's
+        answer or the node's."""
+        with self._lock:
+            self.requests.append(request)
+        fault = self.faults.take(request.path)
+        if fault is not None:
+            self._stopping.wait(fault.delay_seconds)
+            if fault.status:
+                return _encoded(*refusal(fault.status))
+        problem = self._auth_problem(request)
+        if problem is not None:
+            return problem
+        if request.path.startswith(ISM_PREFIX):
+            status, document = self.ism.handle(
+                request.method, request.path, request.payload, self._indices
             )
-        if path.startswith(ISM_PREFIX):
-            status, document = self.ism.handle(method, path, body)
-            return status, _json_headers({}), json.dumps(document).encode()
+            return _encoded(status, document, {})
+        return self._forward(request.method, request.path, request.headers, request.body)
+
+    def _auth_problem(self, request: RecordedRequest) -> Answer | None:
+        given = request.headers.get("authorization", "")
+        if self.auth == "basic":
+            expected = base64.b64encode(f"{self.username}:{self.password}".encode()).decode()
+            return None if given == f"Basic {expected}" else _encoded(*refusal(401))
+        if self.auth == "aws":
+            scheme = "https" if self.tls is not None else "http"
+            problem = signature_problem(
+                request.method,
+                f"{scheme}://{request.headers.get('host', '')}{request.path}",
+                request.headers,
+                request.body,
+                self.credentials,
+                self.region,
+            )
+            return None if problem is None else _encoded(403, {"message": problem}, {})
+        return None
+
+    def _forward(self, method: str, path: str, headers: dict[str, str], body: bytes) -> Answer:
         connection = http.client.HTTPConnection(self.node.hostname, self.node.port, timeout=60)
         try:
             forwarded = {k: v for k, v in headers.items() if k not in _NOT_FORWARDED}
@@ -96,9 +173,23 @@ class NodeFront:
         finally:
             connection.close()
 
+    def _indices(self, expression: str) -> list[str]:
+        """The node's indices that `expression` names ([] for a pattern matching none)."""
+        where = "" if expression == "_all" else "/" + quote(expression, safe="*,-")
+        status, _headers, body = self._forward(
+            "GET", f"/_cat/indices{where}?format=json&h=index", {}, b""
+        )
+        if status == 404:
+            return []
+        return sorted(row["index"] for row in json.loads(body) if not row["index"].startswith("."))
 
-def _json_headers(extra: dict[str, str]) -> dict[str, str]:
-    return {"content-type": "application/json; charset=UTF-8", **extra}
+
+def _encoded(status: int, body: Any, headers: dict[str, str]) -> Answer:
+    """A JSON document, or a text body like the security plugin's 401, as bytes."""
+    text = isinstance(body, str)
+    kind = "text/plain" if text else "application/json"
+    payload = body.encode() if text else json.dumps(body).encode()
+    return status, {"content-type": f"{kind}; charset=UTF-8", **headers}, payload
 
 
 class _Server(ThreadingHTTPServer):
@@ -127,7 +218,7 @@ class _Server(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True
+    disable_nagle_algorithm = True  # headers and body go out in two writes: no 40 ms stall
 
     def setup(self) -> None:
         if isinstance(self.request, ssl.SSLSocket):
@@ -135,17 +226,19 @@ class _Handler(BaseHTTPRequestHandler):
         super().setup()
 
     def log_message(self, format: str, *args: Any) -> None:
-        """Quiet: the node keeps its own logs."""
+        """Quiet: tests read `requests`, the node keeps its own logs."""
 
     def _handle(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
-        headers = {name.lower(): value for name, value in self.headers.items()}
-        status, answer_headers, payload = self.server.front.answer(
-            self.command, self.path, headers, body
+        request = RecordedRequest(
+            self.command,
+            self.path,
+            {name.lower(): value for name, value in self.headers.items()},
+            self.rfile.read(length) if length else b"",
         )
+        status, headers, payload = self.server.front.answer(request)
         self.send_response(status)
-        for name, value in answer_headers.items():
+        for name, value in headers.items():
             if name.lower() not in _NOT_FORWARDED and name.lower() != "transfer-encoding":
                 self.send_header(name, value)
         self.send_header("Content-Length", str(len(payload)))

@@ -1,7 +1,10 @@
-"""Connectivity probes for real: DNS, TCP, verified TLS, and OpenSearch through the test double."""
+"""Connectivity probes for real: DNS, TCP, verified TLS, and the real OpenSearch node behind
+the front that adds TLS, basic auth, SigV4 and faults (tests/opensearch/front.py)."""
 
 from __future__ import annotations
 
+import secrets
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -9,13 +12,16 @@ import pytest
 
 from ids2.config.load import validate_document
 from ids2.config.machine import Machine
+from ids2.connectivity.opensearch import PROBE_INDEX_PREFIX
 from ids2.controllers.connectivity import ConnectivityController
 from ids2.state import StateStore
-from tests.doubles.opensearch_test_double import TEST_CREDENTIALS, TEST_REGION, OpenSearchTestDouble
+from tests.opensearch.front import TEST_CREDENTIALS, TEST_REGION, NodeFront
+from tests.opensearch.target import NodeTarget
 from tests.support.tls_certs import CertificateAuthority, make_ca, server_context
 
 pytestmark = pytest.mark.integration
 MACHINE = Machine(4, 8192, frozenset({"eth0"}))
+Front = Callable[..., NodeFront]
 
 
 @pytest.fixture
@@ -32,7 +38,8 @@ def run_round(tmp_path: Path, endpoint: str, **opensearch: Any) -> dict[str, Any
             "opensearch": {"endpoint": endpoint, **opensearch},
             "secrets_file": str(secrets),
         },
-        "connectivity": {"timeout_seconds": 2, "backoff_initial_seconds": 1, "backoff_jitter": 0.0},
+        # 5 s: a busy test machine may take seconds to create the real node's probe index.
+        "connectivity": {"timeout_seconds": 5, "backoff_initial_seconds": 1, "backoff_jitter": 0.0},
     }
     config = validate_document(document, "test", MACHINE)
     controller = ConnectivityController(config, StateStore(tmp_path / "run"))
@@ -42,18 +49,20 @@ def run_round(tmp_path: Path, endpoint: str, **opensearch: Any) -> dict[str, Any
     return state.data
 
 
-def test_healthy_endpoint_over_verified_tls(tmp_path: Path, ca: CertificateAuthority) -> None:
-    with OpenSearchTestDouble(tls=server_context(ca, tmp_path, "localhost", 30)) as double:
-        state = run_round(tmp_path, double.url, ca_bundle=str(ca.bundle))
-        assert state["healthy"] is True, state
-        checks = state["checks"]
-        assert set(checks) == {"dns", "tcp", "tls", "opensearch"}
-        assert 29 < checks["tls"]["days_until_expiry"] <= 30
-        assert checks["opensearch"]["cluster_status"] == "green"
-        methods = [(r.method, r.path.split("?")[0]) for r in double.requests]
-        assert ("POST", "/_bulk") in methods
-        assert methods[-1][0] == "DELETE", "the probe index must be deleted again"
-        assert double.store.indices == {}
+def test_healthy_endpoint_over_verified_tls(
+    tmp_path: Path, ca: CertificateAuthority, node_front: Front, opensearch: NodeTarget
+) -> None:
+    front = node_front(tls=server_context(ca, tmp_path, "localhost", 30))
+    state = run_round(tmp_path, front.url, ca_bundle=str(ca.bundle))
+    assert state["healthy"] is True, state
+    checks = state["checks"]
+    assert set(checks) == {"dns", "tcp", "tls", "opensearch"}
+    assert 29 < checks["tls"]["days_until_expiry"] <= 30
+    assert checks["opensearch"]["cluster_status"] in ("green", "yellow")
+    methods = [(r.method, r.path.split("?")[0]) for r in front.requests]
+    assert ("POST", "/_bulk") in methods
+    assert methods[-1][0] == "DELETE", "the probe index must be deleted again"
+    assert opensearch.counts(f"{PROBE_INDEX_PREFIX}-*") == {}, "none left on the node"
 
 
 @pytest.mark.parametrize(
@@ -64,23 +73,30 @@ def test_healthy_endpoint_over_verified_tls(tmp_path: Path, ca: CertificateAutho
     ],
 )
 def test_bad_certificates_are_refused(
-    tmp_path: Path, ca: CertificateAuthority, hostname: str, valid_days: float, reason: str
+    tmp_path: Path,
+    ca: CertificateAuthority,
+    node_front: Front,
+    hostname: str,
+    valid_days: float,
+    reason: str,
 ) -> None:
-    with OpenSearchTestDouble(tls=server_context(ca, tmp_path, hostname, valid_days)) as double:
-        state = run_round(tmp_path, double.url, ca_bundle=str(ca.bundle))
-        assert state["healthy"] is False
-        assert reason in state["checks"]["tls"]["error"]
-        assert state["checks"]["opensearch"]["status"] == "skipped"
-        assert double.requests == []
+    front = node_front(tls=server_context(ca, tmp_path, hostname, valid_days))
+    state = run_round(tmp_path, front.url, ca_bundle=str(ca.bundle))
+    assert state["healthy"] is False
+    assert reason in state["checks"]["tls"]["error"]
+    assert state["checks"]["opensearch"]["status"] == "skipped"
+    assert front.requests == []
 
 
-def test_untrusted_ca_is_refused(tmp_path: Path, ca: CertificateAuthority) -> None:
-    with OpenSearchTestDouble(tls=server_context(ca, tmp_path, "localhost", 30)) as double:
-        state = run_round(tmp_path, double.url)
-        assert (
-            "certificate verify failed" in state["checks"]["tls"]["error"]
-            or "unable to get local issuer" in state["checks"]["tls"]["error"]
-        )
+def test_untrusted_ca_is_refused(
+    tmp_path: Path, ca: CertificateAuthority, node_front: Front
+) -> None:
+    front = node_front(tls=server_context(ca, tmp_path, "localhost", 30))
+    state = run_round(tmp_path, front.url)
+    assert (
+        "certificate verify failed" in state["checks"]["tls"]["error"]
+        or "unable to get local issuer" in state["checks"]["tls"]["error"]
+    )
 
 
 @pytest.mark.parametrize(
@@ -88,54 +104,57 @@ def test_untrusted_ca_is_refused(tmp_path: Path, ca: CertificateAuthority) -> No
     [
         (401, 0.0, "401 Unauthorized"),
         (429, 0.0, "429 Too Many Requests"),
-        (0, 3.0, "no answer within 2 s"),
+        (0, 6.0, "no answer within 5 s"),
     ],
 )
-def test_opensearch_faults(tmp_path: Path, status: int, delay: float, reason: str) -> None:
-    with OpenSearchTestDouble() as double:
-        double.fail_next(status, delay_seconds=delay)
-        state = run_round(tmp_path, double.url)
-        assert state["healthy"] is False
-        assert reason in state["checks"]["opensearch"]["error"]
-        assert state["consecutive_failures"] == 1 and state["next_probe_in_seconds"] == 1.0
+def test_opensearch_faults(
+    tmp_path: Path, node_front: Front, status: int, delay: float, reason: str
+) -> None:
+    """Faults the node does not make on demand, from the front (a double) before it."""
+    front = node_front()
+    front.fail_next(status, delay_seconds=delay)
+    state = run_round(tmp_path, front.url)
+    assert state["healthy"] is False
+    assert reason in state["checks"]["opensearch"]["error"]
+    assert state["consecutive_failures"] == 1 and state["next_probe_in_seconds"] == 1.0
 
 
-def test_basic_auth_from_the_secrets_file(tmp_path: Path, ca: CertificateAuthority) -> None:
+def test_basic_auth_from_the_secrets_file(
+    tmp_path: Path, ca: CertificateAuthority, node_front: Front
+) -> None:
+    password = secrets.token_urlsafe(12)
     context = server_context(ca, tmp_path, "localhost", 30)
-    with OpenSearchTestDouble(auth="basic", tls=context) as double:
-        (tmp_path / "secrets.yaml").write_text(
-            f"opensearch_username: {double.username}\nopensearch_password: wrong\n"
-        )
-        refused = run_round(tmp_path, double.url, auth="basic", ca_bundle=str(ca.bundle))
-        assert "401" in refused["checks"]["opensearch"]["error"]
-        assert "wrong" not in str(refused)
-        (tmp_path / "secrets.yaml").write_text(
-            f"opensearch_username: {double.username}\nopensearch_password: {double.password}\n"
-        )
-        assert (
-            run_round(tmp_path, double.url, auth="basic", ca_bundle=str(ca.bundle))["healthy"]
-            is True
-        )
+    front = node_front(tls=context, auth="basic", password=password)
+    (tmp_path / "secrets.yaml").write_text(
+        f"opensearch_username: {front.username}\nopensearch_password: wrong\n"
+    )
+    refused = run_round(tmp_path, front.url, auth="basic", ca_bundle=str(ca.bundle))
+    assert "401" in refused["checks"]["opensearch"]["error"]
+    assert "wrong" not in str(refused)
+    (tmp_path / "secrets.yaml").write_text(
+        f"opensearch_username: {front.username}\nopensearch_password: {password}\n"
+    )
+    assert run_round(tmp_path, front.url, auth="basic", ca_bundle=str(ca.bundle))["healthy"]
 
 
 def test_sigv4_signed_with_the_credential_chain(
-    tmp_path: Path, ca: CertificateAuthority, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, ca: CertificateAuthority, monkeypatch: pytest.MonkeyPatch, node_front: Front
 ) -> None:
+    """AWS's signature is checked by our verifier in the front: the node cannot."""
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", TEST_CREDENTIALS.access_key)
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", TEST_CREDENTIALS.secret_key)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
-    context = server_context(ca, tmp_path, "localhost", 30)
-    with OpenSearchTestDouble(auth="aws", tls=context) as double:
-        ok = run_round(
-            tmp_path, double.url, auth="aws", aws_region=TEST_REGION, ca_bundle=str(ca.bundle)
-        )
-        assert ok["healthy"] is True, ok
-        assert double.requests[0].headers["authorization"].startswith("AWS4-HMAC-SHA256")
-        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "not-the-secret")
-        refused = run_round(
-            tmp_path, double.url, auth="aws", aws_region=TEST_REGION, ca_bundle=str(ca.bundle)
-        )
-        assert "403" in refused["checks"]["opensearch"]["error"]
+    front = node_front(tls=server_context(ca, tmp_path, "localhost", 30), auth="aws")
+    ok = run_round(
+        tmp_path, front.url, auth="aws", aws_region=TEST_REGION, ca_bundle=str(ca.bundle)
+    )
+    assert ok["healthy"] is True, ok
+    assert front.requests[0].headers["authorization"].startswith("AWS4-HMAC-SHA256")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "not-the-secret")
+    refused = run_round(
+        tmp_path, front.url, auth="aws", aws_region=TEST_REGION, ca_bundle=str(ca.bundle)
+    )
+    assert "403" in refused["checks"]["opensearch"]["error"]
 
 
 def test_dns_failure_and_backoff_growth(tmp_path: Path) -> None:

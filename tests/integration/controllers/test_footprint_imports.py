@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.doubles.opensearch_test_double import OpenSearchTestDouble
+from tests.opensearch.target import NodeTarget
 from tests.support.notify_listener import NotifyListener
 from tests.support.ports import free_port
 
@@ -88,12 +88,11 @@ def test_controllers_import_only_what_they_use(controller: str, tmp_path: Path) 
 
 @pytest.mark.parametrize("controller", ["connectivity", "verify"])
 def test_shipping_keeps_opensearch_py_out_of_the_controllers(
-    controller: str, tmp_path: Path
+    controller: str, tmp_path: Path, opensearch: NodeTarget
 ) -> None:
     """They talk to OpenSearch through opensearch_http: opensearch-py, urllib3 and requests
     would stay in each for good (about 18 MB)."""
-    with OpenSearchTestDouble() as double:
-        modules = imported_modules(controller, tmp_path, {"endpoint": double.url})
+    modules = imported_modules(controller, tmp_path, {"endpoint": opensearch.url})
     assert "ids2.shipping.opensearch.http" in modules
     assert {name.split(".")[0] for name in modules} & NEVER == set()
     assert modules & NEVER_OURS == set()

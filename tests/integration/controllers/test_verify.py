@@ -1,4 +1,5 @@
-"""The verify controller end to end: canary on the RAM disk, found in the spool or OpenSearch."""
+"""The verify controller end to end: canary on the RAM disk, found in the spool or in the real
+OpenSearch node (behind the front that records requests and refuses one on demand)."""
 
 from __future__ import annotations
 
@@ -15,8 +16,10 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.doubles.opensearch_test_double import OpenSearchTestDouble
+from ids2.shipping.opensearch.setup import index_template, template_name
 from tests.doubles.vector_standin import VectorStandIn
+from tests.opensearch.front import NodeFront
+from tests.opensearch.target import NodeTarget
 
 pytestmark = pytest.mark.integration
 
@@ -97,16 +100,25 @@ def test_canary_through_the_local_spool(
     assert line["event_type"] == "ids2_canary" and line["timestamp"].endswith("+0000")
 
 
+@pytest.fixture
+def front(opensearch: NodeTarget, node_front: Callable[..., NodeFront]) -> NodeFront:
+    """The node with ids2's template (without it ids2.canary_id is text, which the canary's
+    term query never matches), behind the front."""
+    opensearch.client().transport.perform_request(
+        "PUT", f"/_index_template/{template_name('ids2-logs')}", body=index_template("ids2-logs")
+    )
+    return node_front()
+
+
 def test_canary_through_opensearch(
-    tmp_path: Path, dirs: dict[str, Path], stopper: list[subprocess.Popen[bytes]]
+    tmp_path: Path, dirs: dict[str, Path], stopper: list[subprocess.Popen[bytes]], front: NodeFront
 ) -> None:
-    with OpenSearchTestDouble() as double:
-        with VectorStandIn(dirs["ram"], "ids2-logs", opensearch_url=double.url):
-            stopper.append(run_verify(tmp_path, dirs, endpoint=double.url))
-            state = wait_state(dirs, "canaries_found_total", 1, within=10)
-        assert state["sink"] == "opensearch" and state["healthy"] is True
-        searches = [r for r in double.requests if r.path.startswith("/ids2-logs-*/_search")]
-        assert searches, "verify must search the daily indices"
+    with VectorStandIn(dirs["ram"], "ids2-logs", opensearch_url=front.url):
+        stopper.append(run_verify(tmp_path, dirs, endpoint=front.url))
+        state = wait_state(dirs, "canaries_found_total", 1, within=20)
+    assert state["sink"] == "opensearch" and state["healthy"] is True
+    searches = [r for r in front.requests if r.path.startswith("/ids2-logs-*/_search")]
+    assert searches, "verify must search the daily indices"
 
 
 def test_a_lost_canary_is_counted_and_unhealthy(
@@ -133,15 +145,12 @@ def test_health_follows_the_latest_canary_through_the_spool(
 
 
 def test_health_follows_the_latest_canary_through_opensearch(
-    tmp_path: Path, dirs: dict[str, Path], stopper: list[subprocess.Popen[bytes]]
+    tmp_path: Path, dirs: dict[str, Path], stopper: list[subprocess.Popen[bytes]], front: NodeFront
 ) -> None:
-    with (
-        OpenSearchTestDouble() as double,
-        VectorStandIn(dirs["ram"], "ids2-logs", opensearch_url=double.url),
-    ):
-        stopper.append(run_verify(tmp_path, dirs, endpoint=double.url))
-        wait_until(dirs, outcome("found", healthy=True), "first canary found", within=10)
-        double.fail_next_items(1)  # the next canary is refused, never indexed
+    with VectorStandIn(dirs["ram"], "ids2-logs", opensearch_url=front.url):
+        stopper.append(run_verify(tmp_path, dirs, endpoint=front.url))
+        wait_until(dirs, outcome("found", healthy=True), "first canary found", within=20)
+        front.fail_next(429, path="/_bulk")  # the next canary is refused, never indexed
         late = wait_until(dirs, outcome("late", healthy=False), "late canary", within=15)
         assert late["summary"].startswith("the last canary is not in the opensearch")
         back = wait_until(dirs, outcome("found", healthy=True), "found again", within=20)

@@ -12,6 +12,7 @@ import functools
 import json
 import re
 import time
+from collections.abc import Iterator
 from typing import Any
 
 from ids2.shipping.canary import canary_line
@@ -52,13 +53,16 @@ def ecs_lines(count: int | None = None) -> list[bytes]:
 def day_of_documents(day: str, count: int) -> list[bytes]:
     """`count` distinct ECS lines of one day (YYYY.MM.DD), as a spool day file holds them:
     the corpus documents over and over, each copy with its own time and id."""
+    return list(iter_day_of_documents(day, count))
+
+
+def iter_day_of_documents(day: str, count: int) -> Iterator[bytes]:
+    """The lines of `day_of_documents` one by one, for day files too big to hold in memory."""
     corpus = ecs_documents()
     midnight = datetime.datetime.fromisoformat(f"{day.replace('.', '-')}T00:00:00")
-    lines = []
     for number in range(count):
         document = dict(corpus[number % len(corpus)])
         stamp = midnight + datetime.timedelta(microseconds=100 * number)
         document["@timestamp"] = f"{stamp:%Y-%m-%dT%H:%M:%S.%f}Z"
         document["ids2"] = {**document["ids2"], "doc_id": f"{day}-{number}"}
-        lines.append(json.dumps(document).encode())
-    return lines
+        yield json.dumps(document).encode()

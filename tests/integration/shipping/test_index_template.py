@@ -1,4 +1,5 @@
-"""The index template maps every field ecs.vrl produces, with a type its values fit."""
+"""The index template maps every field ecs.vrl produces, with a type its values fit; the
+mapped documents land in the real node's day indices under their own ids."""
 
 from __future__ import annotations
 
@@ -12,9 +13,8 @@ import pytest
 from ids2.shipping.bulk import BulkIndexer, index_name
 from ids2.shipping.opensearch.client import make_client
 from ids2.shipping.opensearch.setup import index_template, ism_policy
-from tests.doubles.opensearch_test_double import OpenSearchTestDouble
-from tests.integration.shipping.conftest import shipping_config
 from tests.integration.shipping.ecs_documents import ecs_documents, ecs_lines
+from tests.opensearch.target import NodeTarget
 
 pytest.importorskip("vrl_python")
 pytestmark = pytest.mark.integration
@@ -96,15 +96,16 @@ def test_templates_follow_the_prefix_and_retention() -> None:
 
 
 def test_mapped_documents_index_twice_into_their_day_without_duplicates(
-    double: OpenSearchTestDouble,
+    opensearch: NodeTarget,
 ) -> None:
-    client = make_client(shipping_config(opensearch={"endpoint": double.url}), timeout=5)
+    client = make_client(opensearch.config(), timeout=30)
     indexer = BulkIndexer(client, "ids2-logs")
     lines = ecs_lines()
     assert indexer.index_lines(lines).indexed == len(lines)
     assert indexer.index_lines(lines).indexed == len(lines)
-    stored = double.store.documents("ids2-logs-*")
-    assert len(stored) == len(lines)
-    for index, doc_id, source in stored:
-        assert index == index_name("ids2-logs", source["@timestamp"])
-        assert doc_id == source["ids2"]["doc_id"]
+    assert sum(opensearch.counts().values()) == len(lines)
+    hits = opensearch.client().search(index="ids2-logs-*", size=len(lines))["hits"]["hits"]
+    assert len(hits) == len(lines)
+    for hit in hits:
+        assert hit["_index"] == index_name("ids2-logs", hit["_source"]["@timestamp"])
+        assert hit["_id"] == hit["_source"]["ids2"]["doc_id"]

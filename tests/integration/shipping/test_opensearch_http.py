@@ -1,12 +1,13 @@
 """The controllers' OpenSearch client: keep-alive, a connection the server dropped while idle,
-error reasons, bulk as NDJSON, and SigV4 with a session token checked by the test double."""
+error reasons, bulk as NDJSON into the real node, basic auth and SigV4 with a session token
+checked by the front before it (tests/opensearch/front.py)."""
 
 from __future__ import annotations
 
 import json
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable
 
 import pytest
 from botocore.credentials import Credentials
@@ -17,7 +18,9 @@ from ids2.shipping.opensearch.http import (
     basic_signer,
     sigv4_signer,
 )
-from tests.doubles.opensearch_test_double import TEST_REGION, OpenSearchTestDouble
+from tests.opensearch.front import TEST_REGION, NodeFront
+
+Front = Callable[..., NodeFront]
 
 pytestmark = pytest.mark.integration
 ANSWER = b'{"status": "green"}'
@@ -67,12 +70,6 @@ class ConnectionCountingServer:
 
     def close(self) -> None:
         self.listener.close()
-
-
-@pytest.fixture
-def double() -> Iterator[OpenSearchTestDouble]:
-    with OpenSearchTestDouble() as running:
-        yield running
 
 
 def test_requests_share_one_kept_alive_connection() -> None:
@@ -127,49 +124,51 @@ def test_a_new_connection_closed_without_answer_is_an_error() -> None:
     listener.close()
 
 
-def test_bulk_goes_as_ndjson_and_search_finds_it(double: OpenSearchTestDouble) -> None:
-    client = OpenSearchHTTP(double.url, timeout=5)
+def test_bulk_goes_as_ndjson_and_search_finds_it(node_front: Front) -> None:
+    front = node_front()
+    client = OpenSearchHTTP(front.url, timeout=30)
     lines = [{"index": {"_index": "ids2-logs-2026.11.25", "_id": "a"}}, {"ids2": {"id": "a"}}]
-    assert client.request("POST", "/_bulk", lines)["errors"] is False
-    bulk = next(request for request in double.requests if request.path == "/_bulk")
+    assert client.request("POST", "/_bulk", lines, {"refresh": "true"})["errors"] is False
+    bulk = next(request for request in front.requests if request.path.startswith("/_bulk"))
     assert bulk.headers["content-type"] == "application/x-ndjson"
     assert [json.loads(line) for line in bulk.body.splitlines()] == lines
     found = client.request("POST", "/ids2-logs-*/_search", {"query": {"terms": {"ids2.id": ["a"]}}})
     assert [hit["_id"] for hit in found["hits"]["hits"]] == ["a"]
 
 
-def test_error_status_carries_opensearchs_reason(double: OpenSearchTestDouble) -> None:
-    client = OpenSearchHTTP(double.url, timeout=5)
+def test_error_status_carries_opensearchs_reason(node_front: Front) -> None:
+    front = node_front()
+    client = OpenSearchHTTP(front.url, timeout=30)
     with pytest.raises(OpenSearchHTTPError) as raised:
         client.request("GET", "/no-such-index/_doc/1")
     assert raised.value.status == 404
-    assert str(raised.value).startswith("404 Not Found: ")
-    double.fail_next(429)
+    assert str(raised.value).startswith("404 Not Found: index_not_found_exception")
+    front.fail_next(429)  # the node refuses only under load: the front, a double, does it now
     with pytest.raises(OpenSearchHTTPError, match=r"^429 Too Many Requests: "):
         client.request("GET", "/_cluster/health")
 
 
-def test_basic_auth_is_accepted_and_a_wrong_password_refused() -> None:
-    with OpenSearchTestDouble(auth="basic") as double:
-        good = OpenSearchHTTP(double.url, 5, sign=basic_signer(double.username, double.password))
-        assert good.request("GET", "/_cluster/health")["status"] == "green"
-        bad = OpenSearchHTTP(double.url, 5, sign=basic_signer(double.username, "wrong"))
-        with pytest.raises(OpenSearchHTTPError, match=r"^401 Unauthorized"):
-            bad.request("GET", "/_cluster/health")
+def test_basic_auth_is_accepted_and_a_wrong_password_refused(node_front: Front) -> None:
+    front = node_front(auth="basic", password="the-right-one")
+    good = OpenSearchHTTP(front.url, 30, sign=basic_signer(front.username, "the-right-one"))
+    assert good.request("GET", "/_cluster/health")["status"] in ("green", "yellow")
+    bad = OpenSearchHTTP(front.url, 30, sign=basic_signer(front.username, "wrong"))
+    with pytest.raises(OpenSearchHTTPError, match=r"^401 Unauthorized"):
+        bad.request("GET", "/_cluster/health")
 
 
-def test_sigv4_with_a_session_token_signs_body_query_and_wildcard_path() -> None:
+def test_sigv4_with_a_session_token_signs_body_query_and_wildcard_path(node_front: Front) -> None:
     credentials = Credentials("AKIDIDS2SESSION", "session-secret", token="session-token")
-    with OpenSearchTestDouble(auth="aws", credentials=credentials) as double:
-        client = OpenSearchHTTP(double.url, 5, sign=sigv4_signer(credentials, TEST_REGION))
-        found = client.request(
-            "POST",
-            "/ids2-logs-*/_search",
-            {"query": {"terms": {"ids2.canary_id": ["x"]}}},
-            {"ignore_unavailable": "true", "allow_no_indices": "true"},
-        )
-        assert found["hits"]["hits"] == []
-        assert double.requests[-1].headers["x-amz-security-token"] == "session-token"
-        wrong_region = OpenSearchHTTP(double.url, 5, sign=sigv4_signer(credentials, "us-east-1"))
-        with pytest.raises(OpenSearchHTTPError, match=r"^403 Forbidden"):
-            wrong_region.request("GET", "/_cluster/health")
+    front = node_front(auth="aws", credentials=credentials)
+    client = OpenSearchHTTP(front.url, 30, sign=sigv4_signer(credentials, TEST_REGION))
+    found = client.request(
+        "POST",
+        "/ids2-logs-*/_search",
+        {"query": {"terms": {"ids2.canary_id": ["x"]}}},
+        {"ignore_unavailable": "true", "allow_no_indices": "true"},
+    )
+    assert found["hits"]["hits"] == []
+    assert front.requests[-1].headers["x-amz-security-token"] == "session-token"
+    wrong_region = OpenSearchHTTP(front.url, 30, sign=sigv4_signer(credentials, "us-east-1"))
+    with pytest.raises(OpenSearchHTTPError, match=r"^403 Forbidden"):
+        wrong_region.request("GET", "/_cluster/health")

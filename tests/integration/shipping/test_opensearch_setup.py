@@ -1,8 +1,10 @@
-"""Index template and ISM policy against the OpenSearch test double: idempotent install,
-clean upgrades, SigV4, and errors that say what to fix."""
+"""Index template on the real node and ISM policy on the ISM double in front of it (the ISM
+plugin is not published on Maven Central): idempotent install, clean upgrades, SigV4 checked
+by the front, and errors that say what to fix."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -16,82 +18,98 @@ from ids2.shipping.opensearch.setup import (
     install,
     ism_policy,
     prepare,
+    template_name,
 )
-from tests.doubles.opensearch_test_double import OpenSearchTestDouble
-from tests.integration.shipping.conftest import IsmStore, SignedDouble, shipping_config
+from tests.integration.shipping.conftest import SignedFront, shipping_config
+from tests.opensearch.front import NodeFront
+from tests.opensearch.target import NodeTarget
 
 pytestmark = pytest.mark.integration
 
 
-def config(double: OpenSearchTestDouble, retention: int = 30, **opensearch: Any) -> Config:
+@pytest.fixture
+def front(node_front: Callable[..., NodeFront]) -> NodeFront:
+    return node_front()
+
+
+def config(front: NodeFront, retention: int = 30, **opensearch: Any) -> Config:
     return shipping_config(
-        opensearch={"endpoint": double.url, "retention_days": retention, **opensearch}
+        opensearch={"endpoint": front.url, "retention_days": retention, **opensearch}
     )
 
 
-def writes(double: OpenSearchTestDouble) -> list[str]:
-    return [f"{r.method} {r.path}" for r in double.requests if r.method != "GET"]
+def writes(front: NodeFront) -> list[str]:
+    return [f"{r.method} {r.path}" for r in front.requests if r.method != "GET"]
 
 
-def test_install_then_nothing_to_do(double: OpenSearchTestDouble) -> None:
-    settings = config(double)
-    client = make_client(settings, timeout=5)
+def stored_template(node: NodeTarget) -> dict[str, Any]:
+    path = f"/_index_template/{template_name('ids2-logs')}"
+    answer = node.client().transport.perform_request("GET", path)
+    document: dict[str, Any] = answer["index_templates"][0]["index_template"]
+    return document
+
+
+def test_install_then_nothing_to_do(front: NodeFront, opensearch: NodeTarget) -> None:
+    settings = config(front)
+    client = make_client(settings, timeout=30)
     assert prepare(client, settings) == (
         "index template ids2-logs created; ISM policy ids2-logs-retention created"
     )
-    assert double.store.templates["ids2-logs"] == index_template("ids2-logs")
+    assert stored_template(opensearch)["_meta"] == index_template("ids2-logs")["_meta"]
     assert (
-        double.store.policies["ids2-logs-retention"]["policy"]
+        front.ism.policies["ids2-logs-retention"]["policy"]
         == (ism_policy("ids2-logs", 30)["policy"])
     )
-    before = len(writes(double))
+    before = len(writes(front))
     assert prepare(client, settings) == (
         "index template ids2-logs unchanged; ISM policy ids2-logs-retention unchanged"
     )
-    assert len(writes(double)) == before, "an unchanged deploy writes nothing"
+    assert len(writes(front)) == before, "an unchanged deploy writes nothing"
 
 
 def test_a_new_retention_replaces_the_policy_and_moves_existing_indices(
-    double: OpenSearchTestDouble,
+    front: NodeFront, opensearch: NodeTarget
 ) -> None:
-    client = make_client(config(double), timeout=5)
-    double.store.indices["ids2-logs-2026.11.24"] = {}
+    client = make_client(config(front), timeout=30)
+    node = opensearch.client()
+    node.indices.create(index="ids2-logs-2026.11.24")
     first = install(client, "ids2-logs", 30)
     assert first.indices_attached == 1, "indices made before the policy get it too"
-    double.store.indices["ids2-logs-2026.11.25"] = {}
-    store = double.store
-    assert isinstance(store, IsmStore)
-    store.managed["ids2-logs-2026.11.25"] = "ids2-logs-retention"  # its ism_template did it
+    node.indices.create(index="ids2-logs-2026.11.25")
+    front.ism.managed["ids2-logs-2026.11.25"] = "ids2-logs-retention"  # its ism_template did it
     report = install(client, "ids2-logs", 7)
     assert (report.template, report.policy) == ("unchanged", "replaced")
     assert report.indices_attached == 2, "change_policy: existing indices follow the new one"
-    policy = double.store.policies["ids2-logs-retention"]["policy"]
+    policy = front.ism.policies["ids2-logs-retention"]["policy"]
     assert policy["states"][0]["transitions"][0]["conditions"] == {"min_index_age": "7d"}
-    update = [w for w in writes(double) if w.startswith("PUT /_plugins/_ism/policies")][-1]
+    update = [w for w in writes(front) if w.startswith("PUT /_plugins/_ism/policies")][-1]
     assert "if_seq_no=" in update and "if_primary_term=" in update
 
 
-def test_a_changed_template_is_replaced(double: OpenSearchTestDouble) -> None:
-    client = make_client(config(double), timeout=5)
-    install(client, "ids2-logs", 30)
-    double.store.templates["ids2-logs"]["_meta"]["ids2_digest"] = "an older release"
+def test_a_changed_template_is_replaced(front: NodeFront, opensearch: NodeTarget) -> None:
+    client = make_client(config(front), timeout=30)
+    older = index_template("ids2-logs")
+    older["_meta"]["ids2_digest"] = "an older release"
+    opensearch.client().transport.perform_request(
+        "PUT", f"/_index_template/{template_name('ids2-logs')}", body=older
+    )
     assert install(client, "ids2-logs", 30).template == "replaced"
-    assert double.store.templates["ids2-logs"] == index_template("ids2-logs")
+    assert stored_template(opensearch)["_meta"] == index_template("ids2-logs")["_meta"]
 
 
 def test_a_policy_changed_meanwhile_is_read_again(
-    double: OpenSearchTestDouble, monkeypatch: pytest.MonkeyPatch
+    front: NodeFront, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    client = make_client(config(double), timeout=5)
+    client = make_client(config(front), timeout=30)
     install(client, "ids2-logs", 30)
-    store = double.store
-    original, interfered = store.handle, []
+    ism = front.ism
+    original, interfered = ism.handle, []
 
-    def another_writer_after_our_read(method: str, path: str, body: bytes) -> Any:
-        answer = original(method, path, body)
+    def another_writer_after_our_read(method: str, path: str, body: bytes, indices: Any) -> Any:
+        answer = original(method, path, body, indices)
         if method == "GET" and "_ism/policies" in path and not interfered:
             interfered.append(path)
-            store._policy(
+            ism.policy(
                 "PUT",
                 "ids2-logs-retention",
                 {"if_seq_no": str(answer[1]["_seq_no"]), "if_primary_term": "1"},
@@ -99,26 +117,26 @@ def test_a_policy_changed_meanwhile_is_read_again(
             )
         return answer
 
-    monkeypatch.setattr(store, "handle", another_writer_after_our_read)
+    monkeypatch.setattr(ism, "handle", another_writer_after_our_read)
     assert install(client, "ids2-logs", 14).policy == "replaced"
-    assert store.policies["ids2-logs-retention"]["policy"] == ism_policy("ids2-logs", 14)["policy"]
-    puts = [w for w in writes(double) if w.startswith("PUT /_plugins/_ism/policies")]
+    assert ism.policies["ids2-logs-retention"]["policy"] == ism_policy("ids2-logs", 14)["policy"]
+    puts = [w for w in writes(front) if w.startswith("PUT /_plugins/_ism/policies")]
     assert len(puts) == 3, "created, refused as stale (409), then written over the new one"
 
 
 def test_signed_with_sigv4_and_the_wrong_region_or_key_explained(
-    signed_double: SignedDouble, monkeypatch: pytest.MonkeyPatch
+    signed_front: SignedFront, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    settings = signed_double.config()
-    assert "created" in prepare(make_client(settings, timeout=5), settings)
-    headers = signed_double.server.requests[-1].headers
+    settings = signed_front.config()
+    assert "created" in prepare(make_client(settings, timeout=30), settings)
+    headers = signed_front.server.requests[-1].headers
     assert headers["authorization"].startswith("AWS4-HMAC-SHA256 Credential=AKIDIDS2TESTDOUBLE/")
-    wrong = signed_double.config(aws_region="us-east-1")
+    wrong = signed_front.config(aws_region="us-east-1")
     with pytest.raises(OpenSearchSetupError, match="signed for us-east-1, which is not"):
-        prepare(make_client(wrong, timeout=5), wrong)
+        prepare(make_client(wrong, timeout=30), wrong)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDSOMEBODYELSE")
     with pytest.raises(OpenSearchSetupError, match="does not recognise these credentials"):
-        prepare(make_client(settings, timeout=5), settings)
+        prepare(make_client(settings, timeout=30), settings)
 
 
 @pytest.mark.parametrize(

@@ -1,13 +1,14 @@
 """The template, bulk indexing, the canary search and the connectivity probe against the
-real node (tests/opensearch/node.py), with TLS and basic auth from the test proxy in front
-of it. The ISM plugin is not published on Maven Central: its calls are answered by the
-test double behind the same proxy (tests/opensearch/front.py), the rest by the node.
+real node (tests/opensearch/node.py), with TLS and basic auth from the front before it
+(tests/opensearch/front.py, a double: the minimal distribution has no security plugin). The
+ISM plugin is not published on Maven Central: its calls are answered by the front's ISM
+double, the rest by the node.
 """
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -22,7 +23,6 @@ from ids2.shipping.opensearch.http import make_http_client
 from ids2.shipping.opensearch.setup import index_template, policy_id, prepare, template_name
 from tests.integration.shipping.ecs_documents import ecs_documents, ecs_lines
 from tests.opensearch.front import NodeFront
-from tests.opensearch.node import OpenSearchNode
 from tests.opensearch.target import NodeTarget
 from tests.support.tls_certs import make_ca, server_context
 
@@ -106,15 +106,13 @@ def test_the_canary_is_written_and_found(
 
 
 @pytest.fixture
-def secured(
-    tmp_path: Path, opensearch: NodeTarget, opensearch_node: OpenSearchNode
-) -> Iterator[tuple[NodeFront, str, str]]:
-    """The node behind TLS (our test CA) and basic auth: (proxy, password, CA bundle)."""
+def secured(tmp_path: Path, node_front: Callable[..., NodeFront]) -> tuple[NodeFront, str, str]:
+    """The node behind TLS (our test CA) and basic auth: (front, password, CA bundle)."""
     ca = make_ca(tmp_path)
     password = secrets.token_urlsafe(12)
     tls = server_context(ca, tmp_path, "localhost", 30)
-    with NodeFront(opensearch_node.url, tls, USER, password) as proxy:
-        yield proxy, password, str(ca.bundle)
+    front = node_front(tls=tls, auth="basic", username=USER, password=password)
+    return front, password, str(ca.bundle)
 
 
 def test_connectivity_round_passes_with_tls_and_basic_auth(

@@ -1,5 +1,6 @@
 """The spool through `ids2 spool`: pruned under its cap, backfilled into the real node once,
-resumed where it stopped, retried when OpenSearch pushes back, paused on request.
+resumed where it stopped, retried when OpenSearch pushes back (the front before the node
+refuses on demand), paused on request, signed with SigV4 (checked by the front).
 
 Day files hold corpus documents mapped by ecs.vrl, each copy with its own time and id.
 """
@@ -9,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +21,9 @@ from ids2.cli import main
 from ids2.shipping.bulk import BulkIndexer
 from ids2.shipping.opensearch.client import make_client
 from ids2.shipping.spool import BUSY_SECONDS, PAUSE_POLL_SECONDS, PROGRESS_FILE, backfill
-from tests.doubles.opensearch_test_double import OpenSearchTestDouble
-from tests.integration.shipping.conftest import SignedDouble, shipping_config
+from tests.integration.shipping.conftest import SignedFront, shipping_config
 from tests.integration.shipping.ecs_documents import ecs_documents
+from tests.opensearch.front import NodeFront, RecordedRequest
 from tests.opensearch.target import NodeTarget
 
 pytestmark = pytest.mark.integration
@@ -58,12 +60,8 @@ def spool(tmp_path: Path) -> Path:
     return directory
 
 
-def bulk_requests(double: OpenSearchTestDouble) -> list[Any]:
-    return [r for r in double.requests if r.path.endswith("/_bulk")]
-
-
-def counts(double: OpenSearchTestDouble) -> dict[str, int]:
-    return {name: len(documents) for name, documents in double.store.indices.items()}
+def bulk_requests(front: NodeFront) -> list[RecordedRequest]:
+    return [r for r in front.requests if r.path.endswith("/_bulk")]
 
 
 def test_prune_keeps_the_newest_days_within_the_cap(tmp_path: Path, spool: Path) -> None:
@@ -138,33 +136,44 @@ def test_refused_documents_are_reported_and_their_file_kept(
     assert path.exists()
 
 
-def test_pushback_is_retried_item_by_item(spool: Path, double: OpenSearchTestDouble) -> None:
+def test_pushback_is_retried_item_by_item(
+    spool: Path,
+    opensearch: NodeTarget,
+    node_front: Callable[..., NodeFront],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The node refuses items only under load (test_opensearch_faults makes it): here the
+    front refuses the whole request once, then turns the first item of the next into a 429
+    and takes that document back off the node."""
     spool_day(spool, "2026.11.24", 6)
-    store, original = double.store, double.store.handle
+    front = node_front()
+    original = front._forward
 
-    def first_item_too_many(method: str, path: str, body: bytes) -> Any:
-        status, answer = original(method, path, body)
-        if path.endswith("/_bulk") and len(bulk_requests(double)) == 2:
+    def first_item_too_many(method: str, path: str, headers: Any, body: bytes) -> Any:
+        status, answer_headers, payload = original(method, path, headers, body)
+        if path.endswith("/_bulk") and len(bulk_requests(front)) == 2:
+            answer = json.loads(payload)
             item = answer["items"][0]["index"]
-            store.indices[item["_index"]].pop(item["_id"])
+            original("DELETE", f"/{item['_index']}/_doc/{item['_id']}", {}, b"")
             item.update(status=429, error={"type": "es_rejected_execution_exception"})
             answer["errors"] = True
-        return status, answer
+            payload = json.dumps(answer).encode()
+        return status, answer_headers, payload
 
-    store.handle = first_item_too_many  # type: ignore[method-assign]
-    double.fail_next(503)  # and before that, the whole request once
-    client = make_client(shipping_config(opensearch={"endpoint": double.url}), timeout=5)
+    monkeypatch.setattr(front, "_forward", first_item_too_many)
+    front.fail_next(503, path="/_bulk")  # and before that, the whole request once
+    client = make_client(shipping_config(opensearch={"endpoint": front.url}), timeout=30)
     delays: list[float] = []
     report = backfill(BulkIndexer(client, "ids2-logs", sleep=delays.append), spool, 100)
-    assert report.result.indexed == 6 and counts(double) == {"ids2-logs-2026.11.24": 6}
-    sent = [request.body.count(b"\n") // 2 for request in bulk_requests(double)]
+    assert report.result.indexed == 6 and opensearch.counts() == {"ids2-logs-2026.11.24": 6}
+    sent = [request.body.count(b"\n") // 2 for request in bulk_requests(front)]
     assert sent == [6, 6, 1], "503: all again; then only the item refused with 429"
     assert delays == [1.0, 2.0]
 
 
-def test_backfill_waits_while_the_pace_is_slowed(spool: Path, double: OpenSearchTestDouble) -> None:
+def test_backfill_waits_while_the_pace_is_slowed(spool: Path, opensearch: NodeTarget) -> None:
     spool_day(spool, "2026.11.24", 3)
-    client = make_client(shipping_config(opensearch={"endpoint": double.url}), timeout=5)
+    client = make_client(opensearch.config(), timeout=30)
     answers, waits = [True, True, False, False], []
     report = backfill(
         BulkIndexer(client, "ids2-logs"),
@@ -177,13 +186,13 @@ def test_backfill_waits_while_the_pace_is_slowed(spool: Path, double: OpenSearch
 
 
 def test_backfill_signed_with_sigv4(
-    tmp_path: Path, spool: Path, signed_double: SignedDouble
+    tmp_path: Path, spool: Path, signed_front: SignedFront, opensearch: NodeTarget
 ) -> None:
     spool_day(spool, "2026.11.24", 2)
-    settings = signed_double.config()
-    report = backfill(BulkIndexer(make_client(settings, timeout=5), "ids2-logs"), spool, 100)
-    assert report.result.indexed == 2
-    bulk = [r for r in signed_double.server.requests if r.path.endswith("/_bulk")]
+    settings = signed_front.config()
+    report = backfill(BulkIndexer(make_client(settings, timeout=30), "ids2-logs"), spool, 100)
+    assert report.result.indexed == 2 and opensearch.counts() == {"ids2-logs-2026.11.24": 2}
+    bulk = bulk_requests(signed_front.server)
     assert bulk[0].headers["authorization"].startswith("AWS4-HMAC-SHA256")
 
 
