@@ -145,6 +145,10 @@ class OpenSearchTestDouble:
         refused = self._auth_refusal(request)
         if refused is not None:
             return refused
+        return self._serve(request)
+
+    def _serve(self, request: RecordedRequest) -> Answer:
+        """The answer to a request that passed the faults and the auth check."""
         status, document = self.store.handle(request.method, request.path, request.payload)
         return status, document, {}
 
