@@ -15,6 +15,7 @@ from ids2.deploy.history import ConfigHistory
 from ids2.deploy.render import render_all
 from ids2.deploy.runner import DeployError, Phase, Warned
 from ids2.stack.compose import StackManager
+from ids2.stack.grafana import DATASOURCE_FILE
 from ids2.stack.grafana_password import ensure_grafana_password
 from ids2.stack.render import CA_BUNDLE, LIMITS_FILE, compose_files, disabled_services
 from ids2.system.dropins import apply_dropins, install_dropins
@@ -24,7 +25,9 @@ PROMETHEUS_RELOAD_URL = "http://127.0.0.1:9090/-/reload"
 STACK_HEALTH_TIMEOUT_SECONDS = 300.0
 # Rendered files the stack's containers read: a change needs the stack brought up again.
 VECTOR_FILES = {"vector.toml", "vector.env", CA_BUNDLE}
-STACK_FILES = VECTOR_FILES | {"stack.env", LIMITS_FILE, "grafana.env"}
+# Grafana reads its provisioning files at start only (a changed grafana.env recreates it).
+GRAFANA_FILES = {DATASOURCE_FILE, CA_BUNDLE}
+STACK_FILES = VECTOR_FILES | GRAFANA_FILES | {"stack.env", LIMITS_FILE, "grafana.env"}
 
 
 @dataclass
@@ -82,8 +85,9 @@ def stack_up(context: DeployContext) -> str:
     stack.up()
     disabled = disabled_services(context.config)
     stack.remove(disabled)
-    if VECTOR_FILES & set(context.changed) and "vector" not in disabled:
-        stack.restart("vector")
+    for service, files in (("vector", VECTOR_FILES), ("grafana", GRAFANA_FILES)):
+        if files & set(context.changed) and service not in disabled:
+            stack.restart(service)
     states = stack.wait_healthy(STACK_HEALTH_TIMEOUT_SECONDS)
     return ", ".join(f"{name} {state.health}" for name, state in sorted(states.items()))
 
