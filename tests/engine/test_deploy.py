@@ -45,6 +45,7 @@ RECORDED = {
     "stack.env",
     "stack-limits.yml",
     "ca-bundle.pem",
+    "grafana-opensearch.yml",
     "ids2-rules-update.timer.conf",
     "mnt-ram_logs.mount.conf",
 }

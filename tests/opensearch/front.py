@@ -134,7 +134,7 @@ class NodeFront:
         if fault is not None:
             self._stopping.wait(fault.delay_seconds)
             if fault.status:
-                return _encoded(*refusal(fault.status))
+                return encoded(*refusal(fault.status))
         problem = self._auth_problem(request)
         if problem is not None:
             return problem
@@ -142,14 +142,14 @@ class NodeFront:
             status, document = self.ism.handle(
                 request.method, request.path, request.payload, self._indices
             )
-            return _encoded(status, document, {})
+            return encoded(status, document, {})
         return self._forward(request.method, request.path, request.headers, request.body)
 
     def _auth_problem(self, request: RecordedRequest) -> Answer | None:
         given = request.headers.get("authorization", "")
         if self.auth == "basic":
             expected = base64.b64encode(f"{self.username}:{self.password}".encode()).decode()
-            return None if given == f"Basic {expected}" else _encoded(*refusal(401))
+            return None if given == f"Basic {expected}" else encoded(*refusal(401))
         if self.auth == "aws":
             scheme = "https" if self.tls is not None else "http"
             problem = signature_problem(
@@ -160,7 +160,7 @@ class NodeFront:
                 self.credentials,
                 self.region,
             )
-            return None if problem is None else _encoded(403, {"message": problem}, {})
+            return None if problem is None else encoded(403, {"message": problem}, {})
         return None
 
     def _forward(self, method: str, path: str, headers: dict[str, str], body: bytes) -> Answer:
@@ -184,7 +184,7 @@ class NodeFront:
         return sorted(row["index"] for row in json.loads(body) if not row["index"].startswith("."))
 
 
-def _encoded(status: int, body: Any, headers: dict[str, str]) -> Answer:
+def encoded(status: int, body: Any, headers: dict[str, str]) -> Answer:
     """A JSON document, or a text body like the security plugin's 401, as bytes."""
     text = isinstance(body, str)
     kind = "text/plain" if text else "application/json"

@@ -70,12 +70,13 @@ def _shipping(values: dict[str, Any]) -> list[str]:
             f"at 'shipping.opensearch.auth': expected none while shipping.opensearch.endpoint "
             f"is empty (the local spool needs no credentials), got {auth!r}"
         ]
-    if auth != "none" and endpoint.startswith("http://"):
-        return [
-            f"at 'shipping.opensearch.endpoint': expected an https URL with auth {auth!r} "
-            f"(credentials are never sent in clear text), got {endpoint!r}"
-        ]
-    return []
+    # Dashboards gets the same credentials as OpenSearch, so the same rule holds for it.
+    return [
+        f"at 'shipping.opensearch.{key}': expected an https URL with auth {auth!r} "
+        f"(credentials are never sent in clear text), got {opensearch[key]!r}"
+        for key in ("endpoint", "dashboards_url")
+        if auth != "none" and opensearch[key].startswith("http://")
+    ]
 
 
 def _ports_and_backoff(values: dict[str, Any]) -> list[str]:

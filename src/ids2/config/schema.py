@@ -193,6 +193,14 @@ OPENSEARCH = Section(
             check=checks.http_url_or_empty,
             example="https://search-sensors-abc123.eu-west-1.es.amazonaws.com",
         ),
+        "dashboards_url": string(
+            "OpenSearch Dashboards, where deploy imports the ids2 saved objects (index "
+            "pattern, saved search, visualizations, dashboard); '' is ENDPOINT/_dashboards "
+            "with auth aws (where AWS serves it) and no import for a self-hosted endpoint.",
+            "",
+            check=checks.http_url_or_empty,
+            example="https://dashboards.example.net:5601",
+        ),
         "auth": choice(
             "aws signs requests with SigV4; basic reads user and password from the secrets "
             "file; none sends no credentials.",

@@ -15,6 +15,7 @@ from ids2.deploy.history import ConfigHistory
 from ids2.deploy.render import render_all
 from ids2.deploy.runner import DeployError, Phase, Warned
 from ids2.stack.compose import StackManager
+from ids2.stack.grafana import DATASOURCE_FILE
 from ids2.stack.grafana_password import ensure_grafana_password
 from ids2.stack.render import CA_BUNDLE, LIMITS_FILE, compose_files, disabled_services
 from ids2.system.dropins import apply_dropins, install_dropins
@@ -24,7 +25,9 @@ PROMETHEUS_RELOAD_URL = "http://127.0.0.1:9090/-/reload"
 STACK_HEALTH_TIMEOUT_SECONDS = 300.0
 # Rendered files the stack's containers read: a change needs the stack brought up again.
 VECTOR_FILES = {"vector.toml", "vector.env", CA_BUNDLE}
-STACK_FILES = VECTOR_FILES | {"stack.env", LIMITS_FILE, "grafana.env"}
+# Grafana reads its provisioning files at start only (a changed grafana.env recreates it).
+GRAFANA_FILES = {DATASOURCE_FILE, CA_BUNDLE}
+STACK_FILES = VECTOR_FILES | GRAFANA_FILES | {"stack.env", LIMITS_FILE, "grafana.env"}
 
 
 @dataclass
@@ -82,8 +85,9 @@ def stack_up(context: DeployContext) -> str:
     stack.up()
     disabled = disabled_services(context.config)
     stack.remove(disabled)
-    if VECTOR_FILES & set(context.changed) and "vector" not in disabled:
-        stack.restart("vector")
+    for service, files in (("vector", VECTOR_FILES), ("grafana", GRAFANA_FILES)):
+        if files & set(context.changed) and service not in disabled:
+            stack.restart(service)
     states = stack.wait_healthy(STACK_HEALTH_TIMEOUT_SECONDS)
     return ", ".join(f"{name} {state.health}" for name, state in sorted(states.items()))
 
@@ -126,9 +130,11 @@ def check_endpoint(context: DeployContext) -> str:
     return f"self-hosted {opensearch['endpoint']} ({opensearch['auth']} auth): phase C probes it"
 
 
-def wait_connectivity(context: DeployContext, timeout: float = 120.0) -> str:
+def wait_connectivity(context: DeployContext, timeout: float = 120.0) -> str | Warned:
     """Phase C: probe the endpoint until every check passes, or say which one fails; then
-    install the index template and retention policy the daily indices need.
+    install the index template and retention policy the daily indices need, and import
+    the saved objects into Dashboards (warned about, not failed, when that cannot be done:
+    events are shipped and searchable without them).
 
     It runs before phase D starts Vector: the first event Vector ships creates its daily
     index, and an index created before the template exists keeps dynamic mappings.
@@ -145,7 +151,11 @@ def wait_connectivity(context: DeployContext, timeout: float = 120.0) -> str:
             probes = ", ".join(
                 f"{name} {r.latency_seconds * 1000:.0f} ms" for name, r in checks.items()
             )
-            return f"{probes}; {prepare_opensearch(context)}"
+            prepared = f"{probes}; {prepare_opensearch(context)}"
+            imported = import_dashboards(context)
+            if isinstance(imported, Warned):
+                return Warned(f"{prepared}; {imported.detail}")
+            return f"{prepared}; {imported}"
         if time.monotonic() > deadline:
             name, result = next(iter(failed.items()))
             raise DeployError(f"{name} check failed: {result.error}")
@@ -160,6 +170,30 @@ def prepare_opensearch(context: DeployContext) -> str:
 
     timeout = float(context.config["connectivity"]["timeout_seconds"])
     return prepare(make_client(context.config, timeout), context.config)
+
+
+def import_dashboards(context: DeployContext) -> str | Warned:
+    """The saved objects imported into OpenSearch Dashboards, or why not."""
+    from ids2.shipping.opensearch.dashboards import (
+        DashboardsImportError,
+        dashboards_url,
+        import_saved_objects,
+        saved_objects_file,
+    )
+    from ids2.shipping.opensearch.http import make_http_client
+
+    config = context.config
+    opensearch = config["shipping"]["opensearch"]
+    url = dashboards_url(config)
+    if not url:
+        return "no OpenSearch Dashboards to import into (shipping.opensearch.dashboards_url)"
+    client = make_http_client(config, float(config["connectivity"]["timeout_seconds"]), url)
+    try:
+        return import_saved_objects(client, opensearch["index_prefix"], opensearch["auth"])
+    except DashboardsImportError as error:
+        return Warned(f"{error}; the next deploy tries again, or import {saved_objects_file()}")
+    finally:
+        client.close()
 
 
 def verify_pipeline(context: DeployContext) -> str | Warned:

@@ -17,14 +17,13 @@ The sink that ships events is always named `events`: alert rules and dashboards 
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
+from ids2.common.aws_endpoint import endpoint_region
+from ids2.common.env_files import env_safe
 from ids2.common.rendered import RenderedFile
 from ids2.config.load import Config, load_secrets
-from ids2.errors import ConfigError
-from ids2.shipping.opensearch.aws import endpoint_region
 from ids2.shipping.vector_check import (
     CONTAINER_VRL_DIR,
     EnvironmentReference,
@@ -62,11 +61,10 @@ del(.event.original)
 del(.suricata.eve)
 if .suricata == {} { del(.suricata) }
 """
+
+
 # Characters that cannot pass unchanged through compose's env_file and Vector's textual
 # ${VARIABLE} interpolation into a TOML string.
-_UNSAFE_SECRET = re.compile(r'["\\$\n\r]')
-
-
 def redis_in_use(config: Config) -> bool:
     """Redis is in the path when shipping wants it and the stack runs it."""
     return bool(config["shipping"]["redis"]["enabled"] and config["stack"]["redis"]["enabled"])
@@ -270,18 +268,6 @@ def vector_config(config: Config) -> dict[str, Any]:
     }
 
 
-def _safe_secret(value: str, key: str, source: str) -> str:
-    if _UNSAFE_SECRET.search(value):
-        raise ConfigError(
-            source,
-            [
-                f"at '{key}': expected no \" \\ $ or line break (it reaches Vector through "
-                "an environment file and ${...} interpolation), got a value with one"
-            ],
-        )
-    return value
-
-
 def vector_environment(config: Config) -> str:
     """vector.env: basic-auth credentials and the AWS profile, for the container only."""
     lines = ["# Rendered by ids2 from /etc/ids2/config.yaml and the secrets file; root only."]
@@ -290,7 +276,7 @@ def vector_environment(config: Config) -> str:
         source = config["shipping"]["secrets_file"]
         secrets = load_secrets(Path(source))
         for name, key in (("USER", "opensearch_username"), ("PASSWORD", "opensearch_password")):
-            lines.append(f"IDS2_OPENSEARCH_{name}={_safe_secret(secrets[key], key, source)}")
+            lines.append(f"IDS2_OPENSEARCH_{name}={env_safe(secrets[key], key, source)}")
     if opensearch["auth"] == "aws" and opensearch["aws_profile"]:
         lines.append(f"AWS_PROFILE={opensearch['aws_profile']}")
     return "\n".join(lines) + "\n"

@@ -1,13 +1,14 @@
-"""stack.env, stack-limits.yml, grafana.env and ca-bundle.pem: what docker-compose.yml
-takes from the config.
+"""stack.env, stack-limits.yml, grafana.env, grafana-opensearch.yml and ca-bundle.pem: what
+docker-compose.yml takes from the config.
 
 The compose file itself is static (stack/docker-compose.yml); everything that depends on
 /etc/ids2/config.yaml reaches it through these files. stack-limits.yml is a second compose
 file with the CPU quotas as YAML integers (the one form compose v1 and v2 both accept), and
 is checked by the installed compose itself, with stack.env, before either is applied.
-grafana.env carries the generated admin password and is readable by root only.
-ca-bundle.pem is a copy of `shipping.opensearch.ca_bundle` for Vector (a placeholder Vector
-never reads when none is set, since compose cannot mount a file only sometimes); the copy
+grafana.env carries the generated admin password (and what Grafana's OpenSearch datasource
+needs, see grafana.py) and is readable by root only. ca-bundle.pem is a copy of
+`shipping.opensearch.ca_bundle` for Vector and Grafana (a placeholder neither reads when
+none is set, since compose cannot mount a file only sometimes); the copy
 makes a changed bundle a changed rendered file, so the deploy restarts Vector for it and
 the history records it.
 """
@@ -23,10 +24,12 @@ from pathlib import Path
 import yaml
 
 from ids2.common.apply import as_applied
+from ids2.common.env_files import env_file
 from ids2.common.rendered import RenderedFile, ValidationError
 from ids2.common.stack_files import stack_dir
 from ids2.config.load import Config, load_secrets
 from ids2.errors import ConfigError
+from ids2.stack import grafana
 from ids2.stack.compose import StackError, compose_command, compose_errors
 from ids2.stack.grafana_password import KEY as PASSWORD_KEY
 from ids2.stack.grafana_password import ensure_grafana_password
@@ -37,6 +40,7 @@ LIMITS_FILE = "stack-limits.yml"
 # The env files docker-compose.yml names (compose reads them to check the file).
 COMPOSE_ENV_FILES = ("vector.env", "grafana.env")
 CA_BUNDLE = "ca-bundle.pem"
+NOGROUP = 65534
 CA_PLACEHOLDER = "# shipping.opensearch.ca_bundle is not set: Vector uses its system store.\n"
 
 
@@ -50,10 +54,19 @@ def compose_files(config: Config) -> list[Path]:
     return [stack_dir() / "docker-compose.yml", Path(config["paths"]["rendered_dir"]) / LIMITS_FILE]
 
 
-def _env_file(values: dict[str, str]) -> str:
-    lines = ["# Rendered by ids2 from /etc/ids2/config.yaml; edit that file, not this one."]
-    lines += [f"{key}={value}" for key, value in values.items()]
-    return "\n".join(lines) + "\n"
+def aws_dir(config: Config) -> Path:
+    """Where SigV4 profiles live: beside the secrets file (/etc/ids2/aws in production)."""
+    return Path(config["shipping"]["secrets_file"]).parent / "aws"
+
+
+def aws_group(config: Config) -> int:
+    """The group that may read the AWS directory (root:ids2 0750), for Grafana, which runs
+    as its own user; nogroup when there is no such directory, never root's group."""
+    try:
+        gid = aws_dir(config).stat().st_gid
+    except OSError:
+        return NOGROUP
+    return gid or NOGROUP
 
 
 def stack_environment(config: Config) -> dict[str, str]:
@@ -65,8 +78,8 @@ def stack_environment(config: Config) -> dict[str, str]:
         "IDS2_RAMDISK": config["ramdisk"]["mount_point"],
         "IDS2_SPOOL_DIR": config["shipping"]["spool"]["directory"],
         "IDS2_STACK_DIR": str(stack_dir()),
-        # SigV4 profiles live beside the secrets file (/etc/ids2/aws in production).
-        "IDS2_AWS_DIR": str(Path(config["shipping"]["secrets_file"]).parent / "aws"),
+        "IDS2_AWS_DIR": str(aws_dir(config)),
+        "IDS2_AWS_GROUP": str(aws_group(config)),
         "IDS2_REDIS_MAXMEMORY": f"{stack['redis']['memory_mb'] * 4 // 5}mb",
         "IDS2_REDIS_SPILL_KEY": config["shipping"]["redis"]["key"],
         "IDS2_PROMETHEUS_RETENTION": f"{stack['prometheus']['retention_days']}d",
@@ -173,10 +186,29 @@ def check_with_compose(path: Path) -> str:
     return f"{' '.join(command)} config: ok"
 
 
+def check_datasources(path: Path) -> str:
+    """The provisioning file parses, and each datasource has what Grafana needs to make it."""
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        raise ValidationError(f"not YAML: {error}") from None
+    if not isinstance(document, dict) or document.get("apiVersion") != 1:
+        raise ValidationError("expected a provisioning file with apiVersion: 1")
+    sources = document.get("datasources") or []
+    for source in sources:
+        missing = [key for key in ("name", "uid", "type", "url") if not source.get(key)]
+        if missing:
+            raise ValidationError(f"datasource {source.get('name')!r} lacks {', '.join(missing)}")
+    if sources:
+        return f"{len(sources)} datasource{'s' if len(sources) != 1 else ''}"
+    return f"no datasource; deletes {len(document.get('deleteDatasources') or [])}"
+
+
 VALIDATORS = {
     "stack.env": check_variables,
     LIMITS_FILE: check_with_compose,
     CA_BUNDLE: check_ca_bundle,
+    grafana.DATASOURCE_FILE: check_datasources,
 }
 
 
@@ -201,13 +233,19 @@ def ca_bundle(config: Config) -> RenderedFile:
 
 def render(config: Config) -> list[RenderedFile]:
     """stack.env and stack-limits.yml for compose, grafana.env (0600) with the admin
-    password, ca-bundle.pem."""
+    password and what the OpenSearch datasource needs, grafana-opensearch.yml,
+    ca-bundle.pem."""
     secrets_path = Path(config["shipping"]["secrets_file"])
     ensure_grafana_password(secrets_path)
-    grafana = {"GF_SECURITY_ADMIN_PASSWORD": load_secrets(secrets_path)[PASSWORD_KEY]}
+    grafana_env = {
+        "GF_SECURITY_ADMIN_PASSWORD": load_secrets(secrets_path)[PASSWORD_KEY],
+        **grafana.environment(config),
+    }
+    datasources = grafana.datasource_file(config)
     return [
-        RenderedFile("stack.env", _env_file(stack_environment(config)), VALIDATORS["stack.env"]),
+        RenderedFile("stack.env", env_file(stack_environment(config)), VALIDATORS["stack.env"]),
         RenderedFile(LIMITS_FILE, limits_file(config), VALIDATORS[LIMITS_FILE]),
-        RenderedFile("grafana.env", _env_file(grafana), mode=0o600),
+        RenderedFile("grafana.env", env_file(grafana_env), mode=0o600),
+        RenderedFile(grafana.DATASOURCE_FILE, datasources, VALIDATORS[grafana.DATASOURCE_FILE]),
         ca_bundle(config),
     ]

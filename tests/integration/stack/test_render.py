@@ -81,7 +81,8 @@ def test_a_missing_variable_is_refused(tmp_path: Path) -> None:
     env = tmp_path / "stack.env"
     env.write_text("IDS2_RENDERED_DIR=/x\n")
     with pytest.raises(
-        ValidationError, match=r"docker-compose\.yml needs IDS2_AWS_DIR, IDS2_GRAFANA_ADDRESS"
+        ValidationError,
+        match=r"docker-compose\.yml needs IDS2_AWS_DIR, IDS2_AWS_GROUP, IDS2_GRAFANA_ADDRESS",
     ):
         check_variables(env)
 
@@ -266,3 +267,25 @@ def test_a_password_that_cannot_be_stored_is_a_clear_error(tmp_path: Path) -> No
     config = validate_document(document, "/etc/ids2/config.yaml", MACHINE)
     with pytest.raises(ConfigError, match="at 'grafana_admin_password': cannot store"):
         render(config)
+
+
+def test_grafana_env_carries_the_datasource_password_and_the_file_none(tmp_path: Path) -> None:
+    secrets = tmp_path / "secrets.yaml"
+    secrets.write_text(
+        "grafana_admin_password: s3cret-grafana\n"
+        "opensearch_username: reader\nopensearch_password: s3cret-opensearch\n"
+    )
+    secrets.chmod(0o600)
+    document = {
+        "paths": {"rendered_dir": str(tmp_path / "rendered")},
+        "shipping": {
+            "secrets_file": str(secrets),
+            "opensearch": {"endpoint": "https://search.lan:9200", "auth": "basic"},
+        },
+    }
+    files = {f.name: f for f in render(validate_document(document, "test", MACHINE))}
+    assert "IDS2_OPENSEARCH_PASSWORD=s3cret-opensearch\n" in files["grafana.env"].content
+    datasource = files["grafana-opensearch.yml"]
+    assert "s3cret" not in datasource.content and datasource.mode == 0o644
+    report = apply_files(list(files.values()), tmp_path / "rendered")
+    assert report.notes["grafana-opensearch.yml"] == "1 datasource"

@@ -234,6 +234,18 @@ def test_credentials_need_an_endpoint_and_https() -> None:
         {"shipping": {"opensearch": {"auth": "basic", "endpoint": "http://os.lan:9200"}}}
     )
     assert "credentials are never sent in clear text" in clear_text
+    (dashboards,) = problems_of(
+        {
+            "shipping": {
+                "opensearch": {
+                    "auth": "basic",
+                    "endpoint": "https://os.lan:9200",
+                    "dashboards_url": "http://os.lan:5601",
+                }
+            }
+        }
+    )
+    assert dashboards.startswith("at 'shipping.opensearch.dashboards_url': expected an https URL")
 
 
 def test_relations_are_skipped_when_their_keys_are_already_wrong() -> None:

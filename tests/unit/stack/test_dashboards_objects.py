@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from ids2.common.stack_files import stack_dir
-from ids2.shipping.opensearch.setup import index_template
+from tests.unit.stack.template_fields import mapped_types
 
 NDJSON = stack_dir() / "opensearch-dashboards" / "ids2-alerts.ndjson"
 # Types a terms aggregation can bucket on; text fields cannot.
@@ -17,20 +17,6 @@ AGGREGATABLE = {"keyword", "ip", "long", "integer", "short", "byte"}
 
 def _objects(path: Path = NDJSON) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text().splitlines()]
-
-
-def _mapped_types() -> dict[str, str]:
-    types: dict[str, str] = {}
-
-    def walk(properties: dict[str, Any], prefix: str) -> None:
-        for name, mapping in properties.items():
-            if "properties" in mapping:
-                walk(mapping["properties"], f"{prefix}{name}.")
-            else:
-                types[f"{prefix}{name}"] = mapping["type"]
-
-    walk(index_template("ids2-logs")["template"]["mappings"]["properties"], "")
-    return types
 
 
 def _by_type(kind: str) -> list[dict[str, Any]]:
@@ -78,7 +64,7 @@ def test_every_ref_name_used_in_attributes_is_declared() -> None:
 def test_index_pattern_is_on_timestamp_and_the_time_field_is_a_date() -> None:
     (pattern,) = _by_type("index-pattern")
     assert pattern["attributes"]["title"] == "ids2-logs-*"
-    assert _mapped_types()[pattern["attributes"]["timeFieldName"]] == "date"
+    assert mapped_types()[pattern["attributes"]["timeFieldName"]] == "date"
 
 
 def test_saved_search_keeps_alerts_and_drops_the_canary() -> None:
@@ -88,20 +74,20 @@ def test_saved_search_keeps_alerts_and_drops_the_canary() -> None:
         "language": "kuery",
         "query": "event.kind:alert and not tags:ids2-canary",
     }
-    types = _mapped_types()
+    types = mapped_types()
     assert types["event.kind"] == "keyword" and types["tags"] == "keyword"
 
 
 def test_saved_search_columns_are_mapped_fields() -> None:
     (search,) = _by_type("search")
-    types = _mapped_types()
+    types = mapped_types()
     missing = [column for column in search["attributes"]["columns"] if column not in types]
     assert not missing
 
 
 @pytest.mark.parametrize("kind", ["terms", "date_histogram"])
 def test_aggregated_fields_exist_with_a_fitting_type(kind: str) -> None:
-    types = _mapped_types()
+    types = mapped_types()
     fields = [agg["params"]["field"] for agg in _aggs() if agg["type"] == kind]
     assert fields
     allowed = AGGREGATABLE if kind == "terms" else {"date"}
@@ -113,7 +99,7 @@ def test_aggregated_fields_exist_with_a_fitting_type(kind: str) -> None:
 def test_address_formatters_link_an_address_to_a_filtered_discover() -> None:
     (pattern,) = _by_type("index-pattern")
     formats = json.loads(pattern["attributes"]["fieldFormatMap"])
-    types = _mapped_types()
+    types = mapped_types()
     assert set(formats) == {"source.ip", "destination.ip"}
     for field, formatter in formats.items():
         assert types[field] == "ip"

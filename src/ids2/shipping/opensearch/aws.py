@@ -9,24 +9,16 @@ boto3 is imported here only, when a check runs.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 from urllib.parse import urlsplit
 
+from ids2.common.aws_endpoint import endpoint_region
 from ids2.config.load import Config
 from ids2.errors import Ids2Error
-
-_ENDPOINT_REGION = re.compile(r"\.([a-z]{2}(?:-[a-z]+)+-\d+)\.(?:es|aoss)\.amazonaws\.com$")
 
 
 class AwsCheckError(Ids2Error):
     """AWS refused or the configuration does not match the domain."""
-
-
-def endpoint_region(endpoint: str) -> str | None:
-    """The AWS region named in an OpenSearch Service endpoint's host, if it names one."""
-    match = _ENDPOINT_REGION.search(urlsplit(endpoint).hostname or "")
-    return match.group(1) if match else None
 
 
 def _client_error(error: Any, action: str) -> AwsCheckError:

@@ -72,8 +72,7 @@ class OpenSearchHTTP:
 
         A list `document` is sent as NDJSON (bulk), anything else but None as JSON.
         """
-        target = self.prefix + path + (f"?{urlencode(params)}" if params else "")
-        headers = {"Accept": "application/json"}
+        headers: dict[str, str] = {}
         body = b""
         if isinstance(document, list):
             body = b"".join(json.dumps(line).encode() + b"\n" for line in document)
@@ -81,9 +80,23 @@ class OpenSearchHTTP:
         elif document is not None:
             body = json.dumps(document).encode()
             headers["Content-Type"] = "application/json"
+        return self.send(method, path, body, headers, params)
+
+    def send(
+        self,
+        method: str,
+        path: str,
+        body: bytes,
+        headers: Mapping[str, str],
+        params: Mapping[str, str] | None = None,
+    ) -> dict[str, Any]:
+        """`request` for a body already encoded (a multipart upload), with its own headers;
+        signed and answered the same way."""
+        target = self.prefix + path + (f"?{urlencode(params)}" if params else "")
+        sent = {"Accept": "application/json", **headers}
         if self.sign is not None:
-            self.sign(method, self.origin + target, headers, body)
-        status, payload = self._exchange(method, target, body, headers)
+            self.sign(method, self.origin + target, sent, body)
+        status, payload = self._exchange(method, target, body, sent)
         if status >= 400:
             raise OpenSearchHTTPError(status, _reason(payload))
         answer: dict[str, Any] = json.loads(payload) if payload else {}
@@ -136,15 +149,18 @@ class OpenSearchHTTP:
 
 
 def _reason(payload: bytes) -> str:
-    """OpenSearch's `error.type: error.reason`, or the start of whatever else it sent."""
+    """OpenSearch's `error.type: error.reason`, Dashboards' `error: message`, or the start
+    of whatever else it sent."""
     try:
-        error = json.loads(payload).get("error")
+        document = json.loads(payload)
+        error = document.get("error")
     except (ValueError, AttributeError):
-        error = None
+        document, error = {}, None
     if isinstance(error, dict):
         return f"{error.get('type', 'error')}: {error.get('reason', '')}"
     if isinstance(error, str):
-        return error
+        message = document.get("message")
+        return f"{error}: {message}" if isinstance(message, str) else error
     return payload[:200].decode(errors="replace").strip() or "(no body)"
 
 
@@ -171,10 +187,12 @@ def sigv4_signer(credentials: Any, region: str) -> Signer:
     return sign
 
 
-def make_http_client(config: Config, timeout: float) -> OpenSearchHTTP:
-    """A client for shipping.opensearch; raises OpenSearchAuthError without credentials."""
+def make_http_client(config: Config, timeout: float, endpoint: str = "") -> OpenSearchHTTP:
+    """A client for shipping.opensearch (or another `endpoint` of the same service, such as
+    its Dashboards, with the same TLS and credentials); raises OpenSearchAuthError without
+    credentials."""
     opensearch = config["shipping"]["opensearch"]
-    endpoint = opensearch["endpoint"]
+    endpoint = endpoint or opensearch["endpoint"]
     context = None
     if urlsplit(endpoint).scheme == "https":
         context = tls_context(opensearch["ca_bundle"], opensearch["verify_tls"])

@@ -9,9 +9,10 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from ids2.common.aws_endpoint import endpoint_region
 from ids2.config.load import Config, validate_document
 from ids2.config.machine import Machine
-from ids2.shipping.opensearch.aws import AwsCheckError, endpoint_region, verify_aws
+from ids2.shipping.opensearch.aws import AwsCheckError, verify_aws
 
 MACHINE = Machine(4, 8192, frozenset({"eth0"}))
 
