@@ -35,7 +35,6 @@ def test_the_command_socket_directory_exists_before_suricata_starts(
     assert (tmp_path / "run-ids2").is_dir()
 
 
-
 @pytest.mark.parametrize("enabled", [False, True])
 def test_the_pcap_ring_is_made_only_when_it_is_on(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, enabled: bool
