@@ -86,7 +86,8 @@ def _chunks(handle: BinaryIO) -> Iterator[bytes]:
 
 def read_packets(path: Path) -> Iterator[Packet]:
     """The packets of `path`, in file order; PcapError when it is not a pcap file, OSError
-    when it cannot be read. A record cut short at the end (still being written) is left out."""
+    when it cannot be read. An empty file has none; a record cut short at the end (still
+    being written) is left out."""
     with path.open("rb") as handle:
         buffer = bytearray()
         chunks = _chunks(handle)
@@ -94,13 +95,15 @@ def read_packets(path: Path) -> Iterator[Packet]:
             buffer += chunk
             if len(buffer) >= 24:
                 break
+        if not buffer:
+            return  # just opened by Suricata, nothing written yet
         header = bytes(buffer[:24]).ljust(24, b"\0")
         for order in "<>":
             magic, _, _, _, _, _, linktype = struct.unpack(order + "IHHiIII", header)
             if magic in (MICROSECOND_MAGIC, NANOSECOND_MAGIC):
                 break
         else:
-            raise PcapError(f"{path}: not a pcap file")
+            raise PcapError("not a pcap file")
         divisor = 1000 if magic == NANOSECOND_MAGIC else 1
         record = struct.Struct(order + "IIII")
         offset = 24
