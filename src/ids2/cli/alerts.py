@@ -159,8 +159,15 @@ def _add_pcap_parser(
         help="look for the alert back to WHEN (default: 30d)",
     )
     # SUPPRESS: a default here would overwrite what was given before `pcap`.
-    pcap.add_argument("--source", choices=("auto", "opensearch", "spool"), default=SUPPRESS)
-    pcap.add_argument("--spool", metavar="DIR", default=SUPPRESS)
+    pcap.add_argument(
+        "--source",
+        choices=("auto", "opensearch", "spool"),
+        default=SUPPRESS,
+        help="where to look after the RAM disk, as for ids2 alerts (default: auto)",
+    )
+    pcap.add_argument(
+        "--spool", metavar="DIR", default=SUPPRESS, help="this spool directory instead"
+    )
     pcap.set_defaults(handler=_pcap)
 
 
