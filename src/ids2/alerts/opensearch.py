@@ -7,12 +7,16 @@ from collections import Counter
 from typing import Any
 
 from ids2.alerts.alert import CANARY_TAG, Alert, AlertsError
+from ids2.alerts.lookup import Wanted, newest
 from ids2.alerts.query import Query
 from ids2.alerts.summary import TOP, Summary
 from ids2.shipping.opensearch.auth import OpenSearchAuthError
 from ids2.shipping.opensearch.http import OpenSearchHTTP, OpenSearchHTTPError
 
 BUCKETS_PER_ROW = 10
+# The flow id is stored (suricata.eve) but not indexed: it is matched here, among the
+# window's newest alerts, at most as many as one search returns.
+SCAN_SIZE = 10000
 SEARCH_PARAMS = {"ignore_unavailable": "true", "allow_no_indices": "true"}
 
 
@@ -71,6 +75,22 @@ class OpenSearchAlerts:
         )
         alerts = (Alert.from_ecs(hit["_source"]) for hit in answer["hits"]["hits"])
         return [alert for alert in alerts if alert is not None]
+
+    def find(self, query: Query, wanted: Wanted) -> Alert | None:
+        """The newest alert of the window that is the one wanted; None when none is."""
+        dsl = query_dsl(query)
+        if wanted.kind == "community_id":
+            dsl["bool"]["filter"].append({"term": {"network.community_id": wanted.value}})
+        elif wanted.kind == "_id":
+            dsl["bool"]["filter"].append({"ids": {"values": [wanted.value]}})
+        size = SCAN_SIZE if wanted.kind == "flow_id" else query.limit
+        answer = self._search({"query": dsl, "size": size, "sort": [{"@timestamp": "desc"}]})
+        found = []
+        for hit in answer["hits"]["hits"]:
+            alert = Alert.from_ecs(hit["_source"])
+            if alert is not None and wanted.matches(alert, hit.get("_id")):
+                found.append(alert)
+        return newest(found)
 
     def summary(self, query: Query) -> Summary:
         """The counts, computed by the node (terms aggregations)."""

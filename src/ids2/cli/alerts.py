@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import argparse
 import json
+from argparse import SUPPRESS
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ids2.config.load import Config, config_path, load_config
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from ids2.alerts.alert import Alert
+    from ids2.alerts.opensearch import OpenSearchAlerts
     from ids2.alerts.query import Query
     from ids2.alerts.summary import Summary
 
@@ -49,24 +53,32 @@ def _source(args: argparse.Namespace, config: Config) -> str:
     return str(args.source)
 
 
+def _opensearch(config: Config) -> OpenSearchAlerts:
+    from ids2.alerts.opensearch import OpenSearchAlerts
+    from ids2.shipping.opensearch.http import make_http_client
+
+    client = make_http_client(config, float(config["connectivity"]["timeout_seconds"]) * 6)
+    return OpenSearchAlerts(client, config["shipping"]["opensearch"]["index_prefix"])
+
+
+def _spool(args: argparse.Namespace, config: Config, query: Query) -> Iterator[Alert]:
+    from ids2.alerts.spool import read_spool
+
+    shipping = config["shipping"]
+    directory = Path(args.spool or shipping["spool"]["directory"])
+    return read_spool(directory, shipping["opensearch"]["index_prefix"], query)
+
+
 def _read(args: argparse.Namespace, config: Config, query: Query) -> list[Alert] | Summary:
     """The newest alerts (newest first) or, with --summary, their counts."""
     import heapq
 
     from ids2.alerts.summary import summarize
 
-    shipping = config["shipping"]
-    prefix = shipping["opensearch"]["index_prefix"]
     if _source(args, config) == "opensearch":
-        from ids2.alerts.opensearch import OpenSearchAlerts
-        from ids2.shipping.opensearch.http import make_http_client
-
-        client = make_http_client(config, float(config["connectivity"]["timeout_seconds"]) * 6)
-        source = OpenSearchAlerts(client, prefix)
+        source = _opensearch(config)
         return source.summary(query) if args.summary else source.latest(query)
-    from ids2.alerts.spool import read_spool
-
-    alerts = read_spool(Path(args.spool or shipping["spool"]["directory"]), prefix, query)
+    alerts = _spool(args, config, query)
     if args.summary:
         return summarize(alerts)
     return heapq.nlargest(query.limit, alerts, key=lambda alert: alert.time)
@@ -92,6 +104,71 @@ def _alerts(args: argparse.Namespace) -> int:
         print(show(alert), flush=True)
     follow(follower, query, lambda alert: print(show(alert), flush=True))
     return 0
+
+
+def _pcap(args: argparse.Namespace) -> int:
+    """Find the alert, then cut its flow's packets from the ring into --output."""
+    from datetime import UTC, datetime
+
+    from ids2.alerts.alert import AlertsError
+    from ids2.alerts.lookup import Wanted, newest, on_ramdisk
+    from ids2.alerts.pcap import Flow, cut
+    from ids2.alerts.query import Query, parse_when
+
+    config = load_config(config_path(args.config))
+    wanted = Wanted.parse(args.identifier)
+    now = datetime.now(UTC)
+    query = Query(since=parse_when(args.pcap_since, now), until=now)
+    alert = on_ramdisk(Path(config["ramdisk"]["mount_point"]), wanted)
+    if alert is None and _source(args, config) == "opensearch":
+        alert = _opensearch(config).find(query, wanted)
+    elif alert is None:
+        alert = newest(found for found in _spool(args, config, query) if wanted.matches(found))
+    if alert is None:
+        raise AlertsError(f"no alert with {wanted.kind} {wanted.value} since {args.pcap_since}")
+    output = Path(args.output)
+    count = cut(Path(config["sensor"]["pcap"]["directory"]), Flow.of(alert), output)
+    print(
+        f"{output}: {count} packets of the flow of sid {alert.sid} ({alert.signature}), "
+        f"{alert.source_ip} -> {alert.destination_ip}, alert at {alert.time.isoformat()}"
+    )
+    return 0
+
+
+def _add_pcap_parser(
+    alerts: argparse.ArgumentParser, config_option: argparse.ArgumentParser
+) -> None:
+    """`ids2 alerts pcap`; --source and --spool may also come before `pcap`."""
+    commands = alerts.add_subparsers(dest="alerts_command", metavar="pcap")
+    pcap = commands.add_parser(
+        "pcap",
+        parents=[config_option],
+        help="the packets of one alert's flow, cut from the pcap-log ring into one pcap file",
+    )
+    pcap.add_argument(
+        "identifier",
+        metavar="ID_OR_FLOW",
+        help="the alert's flow id, its community id (1:...=) or its stored document's _id",
+    )
+    pcap.add_argument("--output", metavar="FILE", required=True, help="the pcap file to write")
+    pcap.add_argument(
+        "--since",
+        dest="pcap_since",
+        metavar="WHEN",
+        default="30d",
+        help="look for the alert back to WHEN (default: 30d)",
+    )
+    # SUPPRESS: a default here would overwrite what was given before `pcap`.
+    pcap.add_argument(
+        "--source",
+        choices=("auto", "opensearch", "spool"),
+        default=SUPPRESS,
+        help="where to look after the RAM disk, as for ids2 alerts (default: auto)",
+    )
+    pcap.add_argument(
+        "--spool", metavar="DIR", default=SUPPRESS, help="this spool directory instead"
+    )
+    pcap.set_defaults(handler=_pcap)
 
 
 def add_parser(
@@ -142,3 +219,4 @@ def add_parser(
         "--spool", metavar="DIR", help="read this spool directory (default: shipping.spool)"
     )
     alerts.set_defaults(handler=_alerts)
+    _add_pcap_parser(alerts, config_option)

@@ -130,6 +130,41 @@ SENSOR = Section(
             "/run/suricata/suricata-command.socket",
             check=checks.absolute_path,
         ),
+        "pcap": Section(
+            "The packets of alerted flows, kept in a size-capped ring of pcap files for "
+            "`ids2 alerts pcap` (Suricata's pcap-log in conditional mode). Off by default: "
+            "it writes to the SD card.",
+            {
+                "enabled": boolean(
+                    "Keep the packets of every flow that raised an alert, from its first alert on.",
+                    False,
+                ),
+                "directory": string(
+                    "Directory of the ring; on the SD card, since the RAM disk is lost on "
+                    "reboot. Suricata's unit may write only the default one.",
+                    "/var/lib/ids2/pcap",
+                    check=checks.absolute_path,
+                ),
+                "max_files": integer(
+                    "Files in the ring; Suricata deletes the oldest when it starts a new one.",
+                    16,
+                    2,
+                    10000,
+                ),
+                "file_size_mb": integer(
+                    "Size of one file, in MiB, before Suricata starts the next (its minimum "
+                    "is 4); the ring takes at most max_files x file_size_mb.",
+                    16,
+                    4,
+                    4096,
+                ),
+                "compression": choice(
+                    "lz4 (frame format, which ids2 reads back) or none.",
+                    "lz4",
+                    ("lz4", "none"),
+                ),
+            },
+        ),
         "rules": Section(
             "Rule management through suricata-update.",
             {

@@ -70,10 +70,15 @@ def ensure_rules(config: Config, paths: RulePaths | None = None) -> str:
 
 
 def make_runtime_dirs(config: Config) -> None:
-    """What Suricata's unit makes on an appliance: the pidfile's directory, and the command
-    socket's, without which Suricata runs with no socket and rules cannot be reloaded."""
+    """What Suricata's unit and the package make on an appliance: the pidfile's directory,
+    the command socket's, without which Suricata runs with no socket and rules cannot be
+    reloaded, and pcap-log's ring, without which Suricata refuses to start (root's alone:
+    it holds whole packets)."""
     runtime_dir().mkdir(parents=True, exist_ok=True)
     Path(config["sensor"]["unix_socket"]).parent.mkdir(parents=True, exist_ok=True)
+    pcap = config["sensor"]["pcap"]
+    if pcap["enabled"]:
+        Path(pcap["directory"]).mkdir(mode=0o750, parents=True, exist_ok=True)
 
 
 def start_suricata(config: Config) -> subprocess.Popen[bytes]:

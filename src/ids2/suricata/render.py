@@ -29,6 +29,8 @@ RULES_DIR = "/var/lib/suricata/rules"
 EVE_STEM = "eve"
 ALERTS_STEM = "alerts"
 ROTATED_SUFFIX = "-%Y%m%dT%H%M%S.json"
+# pcap-log names each file of the ring PCAP_STEM.<epoch seconds of its first packet>[.lz4].
+PCAP_STEM = "alerts.pcap"
 # Shares of the memory budget; they add up to 1.
 MEMCAP_SHARES = {
     "flow": 0.20,
@@ -153,6 +155,30 @@ def _alerts(config: Config) -> dict[str, Any]:
     return _eve_log(config, ALERTS_STEM, [{"alert": alert}])
 
 
+def _pcap_log(config: Config) -> dict[str, Any]:
+    """The packets of alerted flows in a ring of max-files files of `limit` bytes each.
+
+    Conditional mode writes only packets of flows that have alerted, from the first alert
+    on, so the ring holds days of alerts rather than minutes of all traffic. Suricata reads
+    a bare number as bytes, hence the unit on the limit.
+    """
+    pcap = config["sensor"]["pcap"]
+    return {
+        "pcap-log": {
+            "enabled": True,
+            "filename": PCAP_STEM,
+            "dir": pcap["directory"],
+            "mode": "normal",
+            "conditional": "alerts",
+            "limit": f"{pcap['file_size_mb']}mb",
+            "max-files": pcap["max_files"],
+            "compression": pcap["compression"],
+            "use-stream-depth": False,
+            "honor-pass-rules": False,
+        }
+    }
+
+
 def suricata_config(config: Config, facts: SuricataFacts) -> dict[str, Any]:
     """The whole configuration as data."""
     sensor = config["sensor"]
@@ -217,7 +243,11 @@ def suricata_config(config: Config, facts: SuricataFacts) -> dict[str, Any]:
         "sensor-name": sensor["name"] or facts.hostname,
         "default-log-dir": "/var/log/suricata",
         "stats": {"enabled": True, "interval": 30, "decoder-events": True},
-        "outputs": [_eve(config), _alerts(config)],
+        "outputs": [
+            _eve(config),
+            _alerts(config),
+            *([_pcap_log(config)] if sensor["pcap"]["enabled"] else []),
+        ],
         "logging": {
             "default-log-level": "notice",
             "outputs": [
@@ -312,13 +342,16 @@ def outputs_moved_to(text: str, directory: str) -> str:
     """The config with every output file in `directory`, for `suricata -T`.
 
     -T opens the output files: tested in place, each check would leave an empty EVE file
-    on the RAM disk, where Vector and the high-water guard would take it for real output.
+    on the RAM disk, where Vector and the high-water guard would take it for real output,
+    and pcap-log's ring would have to exist before the package or deploy has made it.
     """
     document = yaml.safe_load(text)
     for output in document.get("outputs") or []:
         for settings in output.values():
             if isinstance(settings, dict) and "filename" in settings:
                 settings["filename"] = f"{directory}/{Path(settings['filename']).name}"
+            if isinstance(settings, dict) and "dir" in settings:
+                settings["dir"] = directory
     return "%YAML 1.1\n---\n" + yaml.safe_dump(document, sort_keys=False)
 
 

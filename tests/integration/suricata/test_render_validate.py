@@ -32,8 +32,20 @@ PI5 = Machine(4, 8192, frozenset({"eth0"}))
         {"memory_budget_mb": 96},
         {"bpf_filter": "not (host 10.0.0.5 and port 22)"},
         {"home_networks": ["10.1.0.0/16", "fd00::/8"], "management_cores": [0]},
+        {"pcap": {"enabled": True, "directory": "/nonexistent/ids2-pcap"}},
+        {"pcap": {"enabled": True, "compression": "none", "file_size_mb": 4, "max_files": 2}},
     ],
-    ids=["defaults", "1-worker", "4-workers", "big-memcaps", "small-memcaps", "bpf", "ipv6"],
+    ids=[
+        "defaults",
+        "1-worker",
+        "4-workers",
+        "big-memcaps",
+        "small-memcaps",
+        "bpf",
+        "ipv6",
+        "pcap-ring-not-made-yet",
+        "pcap-uncompressed",
+    ],
 )
 def test_variants_pass_suricata_t(sensor: dict[str, Any], tmp_path: Path) -> None:
     config = validate_document(

@@ -68,3 +68,14 @@ def test_bad_input_is_one_line_and_exit_2(
     assert main(["alerts", *arguments]) == 2
     error = capsys.readouterr().err
     assert message in error and error.count("\n") == 1
+
+
+def test_pcap_takes_source_before_or_after_it_and_leaves_alerts_alone() -> None:
+    from ids2.cli import build_parser
+
+    parser = build_parser()
+    before = parser.parse_args(["alerts", "--source", "spool", "pcap", "7", "--output", "x"])
+    after = parser.parse_args(["alerts", "pcap", "7", "--output", "x", "--source", "spool"])
+    assert before.source == after.source == "spool" and before.identifier == "7"
+    plain = parser.parse_args(["alerts", "--since", "2h"])
+    assert plain.alerts_command is None and plain.since == "2h"

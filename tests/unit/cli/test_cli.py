@@ -31,7 +31,7 @@ def test_validate_reports_every_error_and_exits_2(
     lines = capsys.readouterr().err.splitlines()
     assert lines == [
         f"{bad}: at 'sensor.colour': unknown key; expected one of: name, interface, home_networks, "
-        "workers, management_cores, worker_cores, memory_budget_mb, bpf_filter, unix_socket, "
+        "workers, management_cores, worker_cores, memory_budget_mb, bpf_filter, unix_socket, pcap, "
         "rules",
         f"{bad}: at 'sensor.workers': expected a whole number from 1 to 64, got 'lots'",
         f"{bad}: at 'metrics.port': expected a whole number from 1 to 65535, got -1",

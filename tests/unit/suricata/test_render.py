@@ -67,3 +67,25 @@ def test_capture_and_eve_follow_the_config() -> None:
     assert config["unix-command"]["enabled"] is True  # type: ignore[index]
     assert config["stats"]["interval"] == 30  # type: ignore[index]
     assert config["detect"]["profile"] == "medium"  # type: ignore[index]
+
+
+def test_pcap_log_is_off_by_default_and_one_key_turns_it_on() -> None:
+    facts = SuricataFacts(4, False, "sensor-a")
+    outputs = rendered({}, facts)["outputs"]
+    assert all("pcap-log" not in output for output in outputs)  # type: ignore[attr-defined]
+    config = rendered({"sensor": {"pcap": {"enabled": True}}}, facts)
+    pcap = config["outputs"][2]["pcap-log"]  # type: ignore[index]
+    assert pcap["conditional"] == "alerts" and pcap["dir"] == "/var/lib/ids2/pcap"
+    assert pcap["compression"] == "lz4" and pcap["mode"] == "normal"
+    assert pcap["max-files"] * int(pcap["limit"].removesuffix("mb")) == 256  # MiB in all
+
+
+def test_pcap_ring_follows_the_config() -> None:
+    settings = {"enabled": True, "directory": "/srv/pcap", "max_files": 3, "file_size_mb": 5}
+    config = rendered(
+        {"sensor": {"pcap": {**settings, "compression": "none"}}},
+        SuricataFacts(4, False, "sensor-a"),
+    )
+    pcap = config["outputs"][2]["pcap-log"]  # type: ignore[index]
+    assert (pcap["dir"], pcap["max-files"], pcap["limit"]) == ("/srv/pcap", 3, "5mb")
+    assert pcap["compression"] == "none"
