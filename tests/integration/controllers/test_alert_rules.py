@@ -30,14 +30,25 @@ def promtool(*args: str) -> str:
     return result.stdout
 
 
-def test_rules_check_and_unit_tests_pass() -> None:
-    assert "SUCCESS: 8 rules found" in promtool("check", "rules", "ids2-alerts.yml")
-    assert "SUCCESS" in promtool("test", "rules", str(RULE_TESTS))
+RULE_FILES = {"ids2-alerts.yml": 8, "ids2-detections.yml": 1}
 
 
-def test_every_alert_has_a_unit_test() -> None:
-    alerts = set(re.findall(r"- alert: (\w+)", (RULES / "ids2-alerts.yml").read_text()))
-    tested = set(re.findall(r"alertname: (\w+)", RULE_TESTS.read_text()))
+def test_every_rule_file_is_counted_here() -> None:
+    assert sorted(path.name for path in RULES.glob("*.yml")) == sorted(RULE_FILES)
+
+
+@pytest.mark.parametrize("name", sorted(RULE_FILES))
+def test_rules_check_and_unit_tests_pass(name: str) -> None:
+    assert f"SUCCESS: {RULE_FILES[name]} rules found" in promtool("check", "rules", name)
+    tests = PROMETHEUS / "tests" / name.replace(".yml", ".test.yml")
+    assert "SUCCESS" in promtool("test", "rules", str(tests))
+
+
+@pytest.mark.parametrize("name", sorted(RULE_FILES))
+def test_every_alert_has_a_unit_test(name: str) -> None:
+    alerts = set(re.findall(r"- alert: (\w+)", (RULES / name).read_text()))
+    tests = PROMETHEUS / "tests" / name.replace(".yml", ".test.yml")
+    tested = set(re.findall(r"alertname: (\w+)", tests.read_text()))
     assert alerts == tested
 
 
