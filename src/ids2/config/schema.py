@@ -333,6 +333,14 @@ METRICS = Section(
             check=checks.ip_address,
         ),
         "port": integer("TCP port of the exporter.", 10088, 1, 65535),
+        "top_signatures": integer(
+            "Signatures counted one by one in ids2_alert_signature_total (the first this "
+            "many seen since the exporter started); later ones share one 'other' series, "
+            "so the number of series stays bounded.",
+            50,
+            0,
+            1000,
+        ),
     },
 )
 

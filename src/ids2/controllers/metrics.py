@@ -1,7 +1,8 @@
 """The metrics controller: a Prometheus exporter of sensor health on the configured port.
 
 Collectors read the other controllers' state files, the host and Suricata's EVE stats at
-scrape time, so a scrape always shows the present and this process holds no history.
+scrape time, so a scrape always shows the present. The one history this process holds is
+the alert counts (ids2.alerts.collector), kept across reloads so a SIGHUP resets nothing.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 from prometheus_client import CollectorRegistry, start_http_server
 from prometheus_client.core import Metric
 
+from ids2.alerts.collector import AlertCollector
 from ids2.common.families import gauge
 from ids2.config.load import Config
 from ids2.controllers.base import Controller
@@ -49,10 +51,13 @@ class ConfigCollector:
         )
 
 
-def build_registry(config: Config, store: StateStore, thermal_root: Path) -> CollectorRegistry:
+def build_registry(
+    config: Config, store: StateStore, thermal_root: Path, alerts: AlertCollector
+) -> CollectorRegistry:
     """A private registry with one collector per source."""
     registry = CollectorRegistry(auto_describe=False)
     collectors: list[Any] = [
+        alerts,
         SystemCollector(thermal_root),
         ControllerStateCollector(store),
         SuricataCollector(Path(config["ramdisk"]["mount_point"]), store),
@@ -74,10 +79,15 @@ class MetricsController(Controller):
         super().__init__(config, state)
         self.server: Any = None
         self.thread: threading.Thread | None = None
+        self.alerts: AlertCollector | None = None
 
     def setup(self) -> None:
         metrics = self.config["metrics"]
-        registry = build_registry(self.config, self.state, self.thermal_root)
+        alerts_dir = Path(self.config["ramdisk"]["mount_point"])
+        if self.alerts is None or self.alerts.tail.directory != alerts_dir:
+            self.alerts = AlertCollector(alerts_dir, metrics["top_signatures"])
+        self.alerts.set_limit(metrics["top_signatures"])
+        registry = build_registry(self.config, self.state, self.thermal_root, self.alerts)
         try:
             self.server, self.thread = start_http_server(
                 metrics["port"], metrics["listen_address"], registry
@@ -101,6 +111,8 @@ class MetricsController(Controller):
         metrics = self.config["metrics"]
         address = f"{metrics['listen_address']}:{metrics['port']}"
         alive = self.thread is not None and self.thread.is_alive()
+        if self.alerts is not None:
+            self.alerts.update()  # between scrapes too, before a rotated file is deleted
         summary = f"serving http://{address}/metrics" if alive else f"exporter on {address} died"
         return self.publish(summary, healthy=alive, address=address, stack=self.stack_report())
 

@@ -129,6 +129,14 @@ def scrape(port: int) -> str:
 
 
 def test_scrape_passes_promtool_check_metrics(exporter: tuple[int, Path]) -> None:
+    alert = {
+        "timestamp": "2026-12-04T10:00:00.000000+0000",
+        "event_type": "alert",
+        "alert": {"signature_id": 2100498, "signature": 'say "root" \\ here', "severity": 2},
+        "payload_printable": "uid=0(root)",
+    }
+    alerts = exporter[1] / "ram/alerts-20261204T100000.json"
+    alerts.write_text(json.dumps(alert, separators=(",", ":")) + "\n")
     text = scrape(exporter[0])
     result = subprocess.run(
         ["promtool", "check", "metrics"], input=text, capture_output=True, text=True, check=False
@@ -142,6 +150,11 @@ def test_scrape_passes_promtool_check_metrics(exporter: tuple[int, Path]) -> Non
         "ids2_canaries_failed_total 1.0",
         'ids2_connectivity_check_up{check="opensearch"} 0.0',
         'ids2_throttle_action_ok{target="vector"} 0.0',
+        'ids2_alerts_total{severity="2"} 1.0',
+        'ids2_alerts_total{severity="1"} 0.0',
+        'ids2_alert_signature_total{severity="2",sid="2100498",'
+        'signature="say \\"root\\" \\\\ here"} 1.0',
+        'ids2_alert_signature_total{severity="",sid="other",signature="other"} 0.0',
     ):
         assert f"\n{line}\n" in text, line
 

@@ -6,8 +6,12 @@ through the same Alertmanager to an e-mail receiver on a local SMTP sink (aiosmt
 from __future__ import annotations
 
 import json
+import os
+import shlex
 import shutil
+import signal
 import subprocess
+import sys
 import threading
 import time
 import urllib.request
@@ -115,6 +119,32 @@ def alertmanager(tmp_path: Path) -> Iterator[Any]:
         process.wait(timeout=10)
 
 
+@pytest.fixture
+def prometheus(tmp_path: Path) -> Iterator[Any]:
+    """Start Debian's Prometheus on the rendered prometheus.yml with our rules, scraping
+    and evaluating every second, given as a function."""
+    started: list[subprocess.Popen[bytes]] = []
+
+    def start(config: Config) -> None:
+        document: dict[str, Any] = prometheus_config(config)
+        document["global"] |= {"scrape_interval": "1s", "evaluation_interval": "1s"}
+        document["rule_files"] = [str(RULES / "*.yml")]
+        (tmp_path / "prometheus.yml").write_text(yaml.safe_dump(document))
+        port = free_port()
+        command = [
+            "prometheus",
+            f"--config.file={tmp_path / 'prometheus.yml'}",
+            f"--storage.tsdb.path={tmp_path / 'tsdb'}",
+            f"--web.listen-address=127.0.0.1:{port}",
+        ]
+        started.append(_start(command, f"http://127.0.0.1:{port}/-/ready", "Prometheus"))
+
+    yield start
+    for process in started:
+        process.terminate()
+        process.wait(timeout=10)
+
+
 def _notify(extra: dict[str, Any], tmp_path: Path, alertmanager_port: int) -> Config:
     config = config_with(
         {"group_wait_seconds": GROUP_WAIT, "group_interval_seconds": GROUP_INTERVAL, **extra},
@@ -125,7 +155,9 @@ def _notify(extra: dict[str, Any], tmp_path: Path, alertmanager_port: int) -> Co
     return config
 
 
-def test_detections_reach_the_webhook_once_per_group(tmp_path: Path, alertmanager: Any) -> None:
+def test_detections_reach_the_webhook_once_per_group(
+    tmp_path: Path, alertmanager: Any, prometheus: Any
+) -> None:
     hook, exporter = Recorder(), Recorder()
     registry = CollectorRegistry()
     signatures = Counter(
@@ -142,21 +174,7 @@ def test_detections_reach_the_webhook_once_per_group(tmp_path: Path, alertmanage
     )
     config.values["metrics"]["port"] = exporter.server_address[1]
     alertmanager(config)
-    document: dict[str, Any] = prometheus_config(config)
-    document["global"] |= {"scrape_interval": "1s", "evaluation_interval": "1s"}
-    document["rule_files"] = [str(RULES / "*.yml")]
-    (tmp_path / "prometheus.yml").write_text(yaml.safe_dump(document))
-    prometheus_port = free_port()
-    prometheus = _start(
-        [
-            "prometheus",
-            f"--config.file={tmp_path / 'prometheus.yml'}",
-            f"--storage.tsdb.path={tmp_path / 'tsdb'}",
-            f"--web.listen-address=127.0.0.1:{prometheus_port}",
-        ],
-        f"http://127.0.0.1:{prometheus_port}/-/ready",
-        "Prometheus",
-    )
+    prometheus(config)
     try:
         # One alert of severity 2: one notification, naming sensor, signature and count.
         signatures.labels("2100498", "GPL ATTACK_RESPONSE id check returned root", "2").inc()
@@ -196,10 +214,87 @@ def test_detections_reach_the_webhook_once_per_group(tmp_path: Path, alertmanage
             for alert in payload["alerts"]
         )
     finally:
-        prometheus.terminate()
-        prometheus.wait(timeout=10)
         hook.shutdown()
         exporter.shutdown()
+
+
+def _wait_for_post(hook: Recorder, seconds: float) -> Any:
+    deadline = time.monotonic() + seconds
+    while not hook.posts:
+        assert time.monotonic() < deadline, f"no notification within {seconds:g} s"
+        time.sleep(0.2)
+    return hook.posts[0][1]
+
+
+def test_a_suricata_alert_reaches_the_webhook_through_the_metrics_controller(
+    tmp_path: Path, alertmanager: Any, prometheus: Any
+) -> None:
+    """Real Suricata replays a corpus pcap into the RAM disk; the metrics controller (its
+    own process, as its unit runs it) counts the alerts; Prometheus fires; the webhook hears."""
+    from tests.integration.suricata.test_pcap_replay import (
+        CORPUS,
+        MANIFEST,
+        rendered_config,
+        replay,
+    )
+
+    hook = Recorder()
+    work = tmp_path / "sensor"
+    work.mkdir()
+    suricata_yaml = rendered_config(work)
+    config = _notify(
+        {
+            "receivers": {"hook": {"type": "webhook", "url": f"{hook.url}/hook"}},
+            "detections": {"min_severity": 4},
+        },
+        tmp_path,
+        free_port(),
+    )
+    exporter_port = free_port()
+    config.values["metrics"]["port"] = exporter_port
+    runtime = tmp_path / "run"
+    (tmp_path / "config.yaml").write_text(
+        yaml.safe_dump(
+            {"metrics": {"port": exporter_port}, "ramdisk": {"mount_point": str(work / "ram")}}
+        )
+    )
+    controller = subprocess.Popen(
+        [sys.executable, "-m", "ids2", "run", "metrics", "--config", str(tmp_path / "config.yaml")],
+        env=dict(os.environ, IDS2_RUNTIME_DIR=str(runtime)),
+    )
+    try:
+        deadline = time.monotonic() + 15
+        while not (runtime / "metrics.json").exists():
+            assert time.monotonic() < deadline and controller.poll() is None, "no exporter"
+            time.sleep(0.1)
+        alertmanager(config)
+        prometheus(config)
+        case = next(case for case in MANIFEST if case["name"] == "alert-testmyids-midstream")
+        directory = CORPUS / case["name"]
+        events = replay(
+            suricata_yaml,
+            directory / case["pcap"],
+            [directory / rule for rule in case["rules"]],
+            [part for arg in case["args"] or [] for part in shlex.split(arg)],
+            work / "log",
+        )
+        raised = {
+            str(event["alert"]["signature_id"])
+            for event in events
+            if event["event_type"] == "alert"
+        }
+        assert raised, "the pcap raised no alert"
+        replayed = time.monotonic()
+        payload = _wait_for_post(hook, 40)
+        print(f"\nSuricata alert -> webhook: {time.monotonic() - replayed:.1f} s")
+        assert {alert["labels"]["sid"] for alert in payload["alerts"]} <= raised | {"other"}
+        assert payload["groupLabels"] == {"alertname": "Ids2Detection", "sensor": "hq-01"}
+        summary = payload["alerts"][0]["annotations"]["summary"]
+        assert f"[{payload['alerts'][0]['labels']['sid']}]" in summary and "on hq-01" in summary
+    finally:
+        controller.send_signal(signal.SIGTERM)
+        controller.wait(timeout=10)
+        hook.shutdown()
 
 
 def test_notify_test_reaches_an_smtp_sink_and_reports_a_dead_webhook(
