@@ -54,13 +54,21 @@ def test_every_alert_has_a_unit_test(name: str) -> None:
 
 def test_rules_use_only_metrics_that_exist(exporter: tuple[int, Path]) -> None:  # noqa: F811
     scraped = set(re.findall(r"^([a-z_:][a-z0-9_:]*)[{ ]", scrape(exporter[0]), re.MULTILINE))
-    expressions = re.findall(
-        r"expr: (?:>\n)?((?:.+\n?)+?)\s+for:", (RULES / "ids2-alerts.yml").read_text()
-    )
+    expressions = [
+        expression
+        for name in RULE_FILES
+        for expression in re.findall(
+            r"expr: (?:>\n)?((?:.+\n?)+?)\s+(?:for|labels):", (RULES / name).read_text()
+        )
+    ]
     used = {
         name
         for expression in expressions
         for name in re.findall(r"\b((?:ids2|vector|up)\w*)\b", re.sub(r'"[^"]*"', '""', expression))
     }
     assert used - scraped - DOCUMENTED == set()
-    assert {"ids2_throttle_level", "ids2_suricata_capture_drop_ratio"} <= used
+    assert {
+        "ids2_throttle_level",
+        "ids2_suricata_capture_drop_ratio",
+        "ids2_alert_signature_total",
+    } <= used
