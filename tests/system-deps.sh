@@ -4,7 +4,7 @@
 set -eu
 
 packages="make git python3 python3-venv python3-dev gcc suricata suricata-update
-prometheus redis-server iproute2 ethtool tcpreplay shellcheck lintian dh-virtualenv debhelper
+prometheus prometheus-alertmanager redis-server iproute2 ethtool tcpreplay shellcheck lintian dh-virtualenv debhelper
 devscripts build-essential dh-python python3-setuptools systemd
 debootstrap qemu-system-x86 qemu-system-arm qemu-user-static binfmt-support e2fsprogs
 dosfstools mtools rsync podman runc netavark aardvark-dns iptables busybox-static

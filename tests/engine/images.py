@@ -1,10 +1,10 @@
 """The stack's images for the engine tests, built from Debian packages with no registry.
 
-One Debian 12 minbase root file system (mmdebstrap) holds Redis, Prometheus, the Redis
-exporter and busybox; it is cached as a .tar.zst under $IDS2_ENGINE_CACHE (default
+One Debian 12 minbase root file system (mmdebstrap) holds Redis, Prometheus, Alertmanager,
+the Redis exporter and busybox; it is cached as a .tar.zst under $IDS2_ENGINE_CACHE (default
 ~/.cache/ids2-engine-tests), named after a hash of its recipe, so only the first run pays
 for it. Each directory under images/ is one small image built on it: the real Redis,
-Prometheus and Redis exporter laid out like their upstream images, and STAND-INS for
+Prometheus, Alertmanager and Redis exporter laid out like their upstream images, and STAND-INS for
 Vector and Grafana, which Debian does not package (their Dockerfiles say what they do).
 Each image is also tagged with the name stack/docker-compose.yml gives its service, so the
 shipped compose file runs it and never pulls.
@@ -30,8 +30,15 @@ LOCAL_IMAGES = {
     "redis-exporter": "ids2-test-redis-exporter",
     "prometheus": "ids2-test-prometheus",
     "grafana": "ids2-standin-grafana",
+    "alertmanager": "ids2-test-alertmanager",
 }
-PACKAGES = ("redis-server", "prometheus", "prometheus-redis-exporter", "busybox-static")
+PACKAGES = (
+    "redis-server",
+    "prometheus",
+    "prometheus-alertmanager",
+    "prometheus-redis-exporter",
+    "busybox-static",
+)
 MIRROR = "http://deb.debian.org/debian"
 DPKG_OPTIONS = (
     "force-unsafe-io",

@@ -36,12 +36,14 @@ pytestmark = [
     pytest.mark.skipif(shutil.which("suricata") is None, reason="needs Suricata 7"),
 ]
 PROJECT = "ids2deploy"
-SERVICES = {"vector", "redis", "redis-exporter", "prometheus", "grafana"}
-# The rendered files a deploy records; vector.env and grafana.env are 0600 and never are.
+SERVICES = {"vector", "redis", "redis-exporter", "prometheus", "grafana", "alertmanager"}
+# The rendered files a deploy records; vector.env, grafana.env and alertmanager.yml are 0600
+# and never are.
 RECORDED = {
     "suricata.yaml",
     "vector.toml",
     "prometheus.yml",
+    "ids2.tmpl",
     "stack.env",
     "stack-limits.yml",
     "ca-bundle.pem",
@@ -135,7 +137,7 @@ def test_a_first_deploy_runs_every_phase(sensor: Sensor, engine: Engine) -> None
     ]
     assert len(password) >= 24
     assert password in (sensor.directory / "rendered" / "grafana.env").read_text()
-    for name in RECORDED | {"vector.env", "grafana.env"}:
+    for name in RECORDED | {"vector.env", "grafana.env", "alertmanager.yml"}:
         assert name in lines["B"]
     assert set(container_ids(engine)) == SERVICES
     assert "grafana healthy" in lines["D"] and "vector healthy" in lines["D"]
@@ -202,7 +204,7 @@ def test_rollback_restores_the_last_good_configs(sensor: Sensor, engine: Engine)
 
     rollback = sensor.ids2("rollback")
     assert rollback.returncode == 0, rollback.stdout + rollback.stderr
-    assert "changed stack.env; stack: grafana healthy" in rollback.stdout
+    assert "changed stack.env; stack: alertmanager healthy" in rollback.stdout
     assert (sensor.rendered / "stack.env").read_text() == good
     assert sensor.history("log", "-1", "--format=%s").startswith("rollback to ")
     # The running Prometheus follows the restored file again.

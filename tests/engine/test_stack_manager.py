@@ -40,7 +40,7 @@ from tests.support.tls_certs import make_ca
 
 pytestmark = pytest.mark.engine
 
-SERVICES = {"vector", "redis", "redis-exporter", "prometheus", "grafana"}
+SERVICES = {"vector", "redis", "redis-exporter", "prometheus", "grafana", "alertmanager"}
 HEALTH_TIMEOUT_SECONDS = 90
 
 

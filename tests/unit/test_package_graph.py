@@ -31,6 +31,8 @@ RANK = {
     "connectivity": 3,
     # reads alerts through shipping's OpenSearch client, the spool and Suricata's RAM disk
     "alerts": 3,
+    # Alertmanager's configuration and API, for the stack's Alertmanager
+    "notify": 3,
     # composing the stages
     "controllers": 4,
     "status": 5,

@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "alerts",
     "rules",
     "spool",
+    "notify",
     "deploy",
     "up",
     "firstboot",

@@ -130,3 +130,47 @@ def host_name_or_empty(value: Any) -> str | None:
     if value == "" or _HOST_NAME.match(value):
         return None
     return "a host name such as sensor-hq-01 (letters, digits, '-', '_' and dots), or ''"
+
+
+# A mailbox as SMTP takes it: local@domain, no display name, no white space or brackets.
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+_MAILBOX = re.compile(rf"^[A-Za-z0-9.!#$%&'*+/=?^_`{{|}}~-]+@{_LABEL}(?:\.{_LABEL})+$")
+
+
+def mail_address(value: Any) -> str | None:
+    """Accept a plain e-mail address such as soc@example.org."""
+    if len(value) <= 254 and _MAILBOX.match(value):
+        return None
+    return "an e-mail address such as soc@example.org"
+
+
+def host_name(value: Any) -> str | None:
+    """Accept a host name or an IP address (an SMTP server)."""
+    if value != "" and (_HOST_NAME.match(value) or ip_address(value) is None):
+        return None
+    return "a host name such as mail.example.org, or an IP address"
+
+
+def http_url(value: Any) -> str | None:
+    """Accept an http(s) URL (a webhook); a query string is allowed, as some services use it."""
+    try:
+        parts = urlsplit(value)
+        port = parts.port
+    except ValueError:
+        return "an http(s) URL such as https://hooks.example.org/ids2"
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or parts.username is not None
+        or (port is not None and not 0 < port < 65536)
+    ):
+        return "an http(s) URL such as https://hooks.example.org/ids2"
+    return None
+
+
+_ALERT_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,99}$")
+
+
+def alert_name(value: Any) -> str | None:
+    """Accept a Prometheus alert name such as Ids2Detection."""
+    return None if _ALERT_NAME.match(value) else "an alert name such as Ids2Detection"

@@ -108,12 +108,30 @@ def _stack_dependencies(values: dict[str, Any]) -> list[str]:
     ]
 
 
+def _notify(values: dict[str, Any]) -> list[str]:
+    """Routes name receivers that exist; receivers need the Alertmanager that sends."""
+    notify = values["notify"]
+    problems = [
+        f"at 'notify.routes[{index}].receiver': expected one of notify.receivers "
+        f"({', '.join(notify['receivers']) or 'none is configured'}), got {route['receiver']!r}"
+        for index, route in enumerate(notify["routes"])
+        if route["receiver"] not in notify["receivers"]
+    ]
+    if notify["receivers"] and not values["stack"]["alertmanager"]["enabled"]:
+        problems.append(
+            "at 'stack.alertmanager.enabled': expected true while notify.receivers is set "
+            "(Alertmanager sends the notifications), got false"
+        )
+    return problems
+
+
 _RELATIONS: list[tuple[tuple[str, ...], Callable[[dict[str, Any], Machine], list[str]]]] = [
     (("resources",), lambda values, _machine: _thresholds(values)),
     (("sensor.workers", "sensor.management_cores", "sensor.worker_cores"), _cores),
     (("sensor.memory_budget_mb", "ramdisk.size_mb", "resources.hard_limit_percent"), _memory),
     (("shipping.opensearch",), lambda values, _machine: _shipping(values)),
     (("stack",), lambda values, _machine: _stack_dependencies(values)),
+    (("notify", "stack.alertmanager"), lambda values, _machine: _notify(values)),
     (
         ("metrics.port", "stack.grafana.port", "connectivity"),
         lambda values, _machine: _ports_and_backoff(values),

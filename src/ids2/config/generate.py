@@ -7,8 +7,10 @@ import textwrap
 from collections.abc import Iterator
 from typing import Any
 
+import yaml
+
 from ids2.config.schema import ROOT
-from ids2.config.spec import Option, Section
+from ids2.config.spec import Option, Records, Section
 
 HEADER = """\
 # /etc/ids2/config.yaml: the one configuration file of the ids2 sensor.
@@ -40,7 +42,11 @@ def _example_lines(section: Section, depth: int) -> Iterator[str]:
             yield from _example_lines(child, depth + 1)
             continue
         yield from _comment(child.description, indent)
-        if child.example is not None:
+        if isinstance(child, Records) and child.example is not None:
+            yield f"{indent}# Example:"
+            block = yaml.safe_dump({key: child.example}, sort_keys=False)
+            yield from (f"{indent}#   {line}" for line in block.splitlines())
+        elif child.example is not None:
             yield f"{indent}# Example: {_yaml_scalar(child.example)}"
         yield f"{indent}{key}: {_yaml_scalar(child.default)}"
 
@@ -50,20 +56,34 @@ def example_config() -> str:
     return HEADER + "\n".join(_example_lines(ROOT, 0)).rstrip() + "\n"
 
 
-def _reference_rows(section: Section, path: str) -> Iterator[str]:
+def _reference_rows(section: Section, path: str, note: str = "") -> Iterator[str]:
     for key, child in section.children.items():
         child_path = f"{path}.{key}" if path else key
         if isinstance(child, Section):
-            yield from _reference_rows(child, child_path)
+            yield from _reference_rows(child, child_path, note)
+        elif isinstance(child, Records):
+            yield _records_row(child_path, child)
+            item_path = f"{child_path}.NAME" if child.named else f"{child_path}[N]"
+            for kind, variant in child.variants.items():
+                where = f"{note}{kind}: " if len(child.variants) > 1 else note
+                yield from _reference_rows(variant, item_path, where)
         else:
-            yield _reference_row(child_path, child)
+            yield _reference_row(child_path, child, note)
 
 
-def _reference_row(path: str, option: Option) -> str:
+def _records_row(path: str, records: Records) -> str:
+    default = _yaml_scalar(records.default)
+    return f"| `{path}` | `{default}` | {records.expectation()} | {records.description} |"
+
+
+def _reference_row(path: str, option: Option, note: str = "") -> str:
     allowed = option.expectation()
     if option.is_list:
         allowed = f"list of {allowed}"
-    return f"| `{path}` | `{_yaml_scalar(option.default)}` | {allowed} | {option.description} |"
+    if option.required:
+        allowed = f"required; {allowed}"
+    default = _yaml_scalar(option.default)
+    return f"| `{path}` | `{default}` | {allowed} | {note}{option.description} |"
 
 
 def reference_markdown() -> str:

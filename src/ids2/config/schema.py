@@ -7,6 +7,7 @@ this module (`ids2 config example`, `ids2 config reference`); a test proves they
 from __future__ import annotations
 
 from ids2.config import checks
+from ids2.config.notify_schema import NOTIFY, NOTIFY_SECRETS
 from ids2.config.spec import (
     Section,
     boolean,
@@ -404,6 +405,13 @@ STACK = Section(
         "project_name": string("docker compose project name.", "ids2"),
         "vector": _stack_service("Vector", 1.0, 1024),
         "redis": _stack_service("Redis", 0.5, 512),
+        "alertmanager": Section(
+            "The Alertmanager container: sends notify.receivers what Prometheus fires.",
+            {
+                **_stack_service("Alertmanager", 0.25, 64).children,
+                "port": integer("Alertmanager's port, on 127.0.0.1 only.", 9093, 1, 65535),
+            },
+        ),
         "prometheus": Section(
             "The Prometheus container.",
             {
@@ -471,6 +479,7 @@ ROOT = Section(
         "stack": STACK,
         "paths": PATHS,
         "deploy": DEPLOY,
+        "notify": NOTIFY,
     },
 )
 
@@ -482,5 +491,6 @@ SECRETS = Section(
         "grafana_admin_password": string(
             "Grafana's admin password; generated at deploy time when empty.", "", secret=True
         ),
+        "notify_receivers": NOTIFY_SECRETS,
     },
 )

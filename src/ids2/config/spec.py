@@ -36,6 +36,7 @@ class Option:
     check: ValueCheck | None = None
     example: Any = None
     secret: bool = False
+    required: bool = False
 
     def expectation(self) -> str:
         """Describe an acceptable item in words, for error messages and the reference."""
@@ -54,7 +55,36 @@ class Section:
     """A mapping of named options and sub-sections; keys outside it are errors."""
 
     description: str
-    children: Mapping[str, Option | Section] = field(default_factory=dict)
+    children: Mapping[str, Option | Section | Records] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Records:
+    """Items of one shape that the user adds: named (a mapping from names the user picks)
+    or in order (a list, where order decides, like routes).
+
+    Each item is checked against the Section of its `type` key's value when there are
+    several `variants`, else against the one variant; its key paths are
+    `PATH.NAME.KEY` or `PATH[INDEX].KEY`, so errors point into the item.
+    """
+
+    description: str
+    variants: Mapping[str, Section]
+    named: bool
+    example: Any = None
+
+    @property
+    def default(self) -> Any:
+        return {} if self.named else []
+
+    def expectation(self) -> str:
+        """Describe the collection in words, for error messages and the reference."""
+        what = (
+            "items"
+            if len(self.variants) == 1
+            else "items with a type: " + ", ".join(repr(name) for name in self.variants)
+        )
+        return f"a mapping of names to {what}" if self.named else f"a list of {what}"
 
 
 def string(description: str, default: str, **extra: Any) -> Option:

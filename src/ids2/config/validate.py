@@ -6,9 +6,12 @@ the file in one pass. Values of secret options are never repeated back.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from ids2.config.spec import KIND_NAMES, Option, Section
+from ids2.config.spec import KIND_NAMES, Option, Records, Section
+
+_ITEM_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 
 REDACTED = "<redacted>"
 
@@ -91,6 +94,56 @@ def _check_option(option: Option, value: Any, path: str, problems: Problems) -> 
     return value
 
 
+def _items(
+    records: Records, value: Any, path: str, problems: Problems
+) -> list[tuple[str, str, Any]]:
+    """(name, key path, item) of each item of a Records value, or none when its shape is wrong."""
+    if value is None:
+        return []
+    if records.named and isinstance(value, dict):
+        items = []
+        for name, item in value.items():
+            if isinstance(name, str) and _ITEM_NAME.match(name):
+                items.append((name, f"{path}.{name}", item))
+            else:
+                problems.reject(
+                    path,
+                    f"at '{path}': expected names of 1-64 of A-Z a-z 0-9 _ - "
+                    f"(starting with a letter or digit), got {describe(name)}",
+                )
+        return items
+    if not records.named and isinstance(value, list):
+        return [(str(index), f"{path}[{index}]", item) for index, item in enumerate(value)]
+    problems.reject(path, f"at '{path}': expected {records.expectation()}, got {describe(value)}")
+    return []
+
+
+def _variant(records: Records, item: Any, path: str, problems: Problems) -> Section | None:
+    """The Section an item is checked against: the one variant, or that of its `type`."""
+    if len(records.variants) == 1:
+        return next(iter(records.variants.values()))
+    kind = item.get("type") if isinstance(item, dict) else None
+    if isinstance(kind, str) and kind in records.variants:
+        return records.variants[kind]
+    if not isinstance(item, dict):
+        problems.reject(path, f"at '{path}': expected a mapping of keys, got {describe(item)}")
+    else:
+        choices = ", ".join(repr(name) for name in records.variants)
+        problems.reject(
+            f"{path}.type", f"at '{path}.type': expected one of {choices}, got {describe(kind)}"
+        )
+    return None
+
+
+def _check_records(records: Records, value: Any, path: str, problems: Problems) -> Any:
+    checked = {
+        name: check_section(section, item, item_path, problems)
+        for name, item_path, item in _items(records, value, path, problems)
+        if (section := _variant(records, item, item_path, problems)) is not None
+    }
+    return checked if records.named else list(checked.values())
+
+
 def _unknown_key_problem(section: Section, key: Any, path: str) -> str:
     known = list(section.children)
     where = f"at '{_join(path, str(key))}'"
@@ -117,14 +170,22 @@ def check_section(section: Section, document: Any, path: str, problems: Problems
         child_path = _join(path, key)
         if isinstance(child, Section):
             result[key] = check_section(child, document.get(key), child_path, problems)
+        elif isinstance(child, Records):
+            result[key] = _check_records(child, document.get(key), child_path, problems)
         elif key in document:
             result[key] = _check_option(child, document[key], child_path, problems)
         else:
+            if child.required:
+                problems.reject(
+                    child_path, f"at '{child_path}': required, expected {child.expectation()}"
+                )
             result[key] = _copy_default(child.default)
     return result
 
 
 def _copy_default(value: Any) -> Any:
+    if isinstance(value, dict):
+        return dict(value)
     return list(value) if isinstance(value, list) else value
 
 

@@ -14,9 +14,12 @@ from ids2.controllers import CONTROLLERS
 from ids2.deploy.history import ConfigHistory
 from ids2.deploy.render import render_all
 from ids2.deploy.runner import DeployError, Phase, Warned
+from ids2.notify.render import CONFIG_FILE as ALERTMANAGER_FILE
+from ids2.notify.render import TEMPLATE_FILE
 from ids2.stack.compose import StackManager
 from ids2.stack.grafana import DATASOURCE_FILE
 from ids2.stack.grafana_password import ensure_grafana_password
+from ids2.stack.prometheus import alertmanager_address
 from ids2.stack.render import CA_BUNDLE, LIMITS_FILE, compose_files, disabled_services
 from ids2.system.dropins import apply_dropins, install_dropins
 from ids2.system.units import systemctl, systemd_is_running
@@ -72,11 +75,18 @@ def reload_changed(context: DeployContext) -> None:
     if "suricata.yaml" in context.changed and systemd_is_running():
         systemctl("try-restart", "suricata.service")
     if "prometheus.yml" in context.changed:
-        try:
-            request = urllib.request.Request(PROMETHEUS_RELOAD_URL, method="POST")
-            urllib.request.urlopen(request, timeout=5).close()
-        except OSError:
-            pass  # Prometheus is not up yet: phase D starts it with the new file
+        _reload(PROMETHEUS_RELOAD_URL)
+    if {ALERTMANAGER_FILE, TEMPLATE_FILE} & set(context.changed):
+        _reload(f"http://{alertmanager_address(context.config)}/-/reload")
+
+
+def _reload(url: str) -> None:
+    """Ask a service of the stack to reread its files (both take POST /-/reload)."""
+    try:
+        request = urllib.request.Request(url, method="POST")
+        urllib.request.urlopen(request, timeout=5).close()
+    except OSError:
+        pass  # not up yet: phase D starts it with the new file
 
 
 def stack_up(context: DeployContext) -> str:

@@ -16,6 +16,7 @@ RENDERER_MODULES: list[str] = [
     "ids2.shipping.vector",
     "ids2.stack.prometheus",
     "ids2.stack.render",
+    "ids2.notify.render",
     "ids2.system.render",
 ]
 """The renderers, in the order their files are rendered and applied."""

@@ -6,6 +6,7 @@ it reaches the ids2 exporter on loopback and the containers' ports published on 
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import yaml
@@ -26,15 +27,32 @@ def _job(name: str, target: str, interval: str | None = None) -> dict[str, objec
     return job
 
 
+def external_labels(config: Config) -> dict[str, str]:
+    """The labels every alert carries: the sensor's name, and the view notifications link to
+    (Grafana, else OpenSearch Dashboards) when one is configured."""
+    labels = {"sensor": config["sensor"]["name"] or socket.gethostname()}
+    notify = config["notify"]
+    dashboard = notify["grafana_url"] or notify["dashboards_url"]
+    if dashboard:
+        labels["dashboard"] = dashboard
+    return labels
+
+
+def alertmanager_address(config: Config) -> str:
+    """Where the stack's Alertmanager listens (on loopback, in the host's network)."""
+    return f"127.0.0.1:{config['stack']['alertmanager']['port']}"
+
+
 def prometheus_config(config: Config) -> dict[str, object]:
-    """The configuration as data: scrape jobs for ids2, Vector, Redis and Prometheus."""
+    """The configuration as data: scrape jobs for ids2, Vector, Redis and Prometheus, and
+    the stack's Alertmanager as where alerts go when it runs."""
     metrics = config["metrics"]
     exporter = f"{metrics['listen_address']}:{metrics['port']}"
-    return {
+    document: dict[str, object] = {
         "global": {
             "scrape_interval": "15s",
             "evaluation_interval": "15s",
-            "external_labels": {"sensor": "ids2"},
+            "external_labels": external_labels(config),
         },
         "rule_files": [RULES_GLOB],
         "scrape_configs": [
@@ -44,6 +62,10 @@ def prometheus_config(config: Config) -> dict[str, object]:
             _job("prometheus", PROMETHEUS_ADDRESS),
         ],
     }
+    if config["stack"]["alertmanager"]["enabled"]:
+        targets = [{"targets": [alertmanager_address(config)]}]
+        document["alerting"] = {"alertmanagers": [{"static_configs": targets}]}
+    return document
 
 
 def check_with_promtool(path: Path) -> str:

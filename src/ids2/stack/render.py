@@ -35,7 +35,7 @@ from ids2.stack.grafana_password import KEY as PASSWORD_KEY
 from ids2.stack.grafana_password import ensure_grafana_password
 
 CPU_PERIOD_USEC = 100_000
-LIMITED_SERVICES = ("vector", "redis", "prometheus", "grafana")
+LIMITED_SERVICES = ("vector", "redis", "prometheus", "grafana", "alertmanager")
 LIMITS_FILE = "stack-limits.yml"
 # The env files docker-compose.yml names (compose reads them to check the file).
 COMPOSE_ENV_FILES = ("vector.env", "grafana.env")
@@ -85,6 +85,7 @@ def stack_environment(config: Config) -> dict[str, str]:
         "IDS2_PROMETHEUS_RETENTION": f"{stack['prometheus']['retention_days']}d",
         "IDS2_GRAFANA_ADDRESS": stack["grafana"]["listen_address"],
         "IDS2_GRAFANA_PORT": str(stack["grafana"]["port"]),
+        "IDS2_ALERTMANAGER_PORT": str(stack["alertmanager"]["port"]),
     }
     for service in LIMITED_SERVICES:
         values[f"IDS2_{service.upper()}_MEMORY"] = f"{stack[service]['memory_mb']}m"

@@ -14,7 +14,6 @@ from tests.integration.controllers.test_metrics_prometheus import exporter, scra
 
 PROMETHEUS = Path(__file__).resolve().parents[3] / "stack/prometheus"
 RULES = PROMETHEUS / "rules"
-RULE_TESTS = PROMETHEUS / "tests" / "ids2-alerts.test.yml"
 pytestmark = [
     pytest.mark.integration,
     pytest.mark.skipif(shutil.which("promtool") is None, reason="needs promtool"),
@@ -36,25 +35,44 @@ def promtool(*args: str) -> str:
     return result.stdout
 
 
-def test_rules_check_and_unit_tests_pass() -> None:
-    assert "SUCCESS: 11 rules found" in promtool("check", "rules", "ids2-alerts.yml")
-    assert "SUCCESS" in promtool("test", "rules", str(RULE_TESTS))
+RULE_FILES = {"ids2-alerts.yml": 11, "ids2-detections.yml": 1}
 
 
-def test_every_alert_has_a_unit_test() -> None:
-    alerts = set(re.findall(r"- alert: (\w+)", (RULES / "ids2-alerts.yml").read_text()))
-    tested = set(re.findall(r"alertname: (\w+)", RULE_TESTS.read_text()))
+def test_every_rule_file_is_counted_here() -> None:
+    assert sorted(path.name for path in RULES.glob("*.yml")) == sorted(RULE_FILES)
+
+
+@pytest.mark.parametrize("name", sorted(RULE_FILES))
+def test_rules_check_and_unit_tests_pass(name: str) -> None:
+    assert f"SUCCESS: {RULE_FILES[name]} rules found" in promtool("check", "rules", name)
+    tests = PROMETHEUS / "tests" / name.replace(".yml", ".test.yml")
+    assert "SUCCESS" in promtool("test", "rules", str(tests))
+
+
+@pytest.mark.parametrize("name", sorted(RULE_FILES))
+def test_every_alert_has_a_unit_test(name: str) -> None:
+    alerts = set(re.findall(r"- alert: (\w+)", (RULES / name).read_text()))
+    tests = PROMETHEUS / "tests" / name.replace(".yml", ".test.yml")
+    tested = set(re.findall(r"alertname: (\w+)", tests.read_text()))
     assert alerts == tested
 
 
 def test_rules_use_only_metrics_that_exist(exporter: tuple[int, Path]) -> None:  # noqa: F811
     scraped = set(re.findall(r"^([a-z_:][a-z0-9_:]*)[{ ]", scrape(exporter[0]), re.MULTILINE))
-    groups = yaml.safe_load((RULES / "ids2-alerts.yml").read_text())["groups"]
-    expressions = [rule["expr"] for group in groups for rule in group["rules"]]
+    expressions = [
+        rule["expr"]
+        for name in RULE_FILES
+        for group in yaml.safe_load((RULES / name).read_text())["groups"]
+        for rule in group["rules"]
+    ]
     used = {
         name
         for expression in expressions
         for name in re.findall(r"\b((?:ids2|vector|up)\w*)\b", re.sub(r'"[^"]*"', '""', expression))
     }
     assert used - scraped - DOCUMENTED == set()
-    assert {"ids2_throttle_level", "ids2_suricata_capture_drop_ratio"} <= used
+    assert {
+        "ids2_throttle_level",
+        "ids2_suricata_capture_drop_ratio",
+        "ids2_alert_signature_total",
+    } <= used

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from ids2.stack.grafana import DATASOURCE_UID
 from ids2.status.figures import PIPELINE_QUERIES
 from tests.integration.controllers.test_metrics_prometheus import exporter, scrape  # noqa: F401
 
@@ -98,11 +99,12 @@ def test_the_detections_dashboard_asks_for_the_alert_metrics() -> None:
 
 
 def test_every_dashboard_has_its_own_uid_and_the_provisioned_datasource() -> None:
-    uids = {
+    static = {
         source["uid"]
         for path in (DASHBOARDS.parent / "provisioning/datasources").glob("*.yml")
         for source in yaml.safe_load(path.read_text())["datasources"]
     }
+    uids = static | {DATASOURCE_UID}  # rendered by ids2 when OpenSearch is configured
     dashboards = [json.loads(path.read_text()) for path in sorted(DASHBOARDS.glob("*.json"))]
     assert len({dashboard["uid"] for dashboard in dashboards}) == len(dashboards) >= 2
     for dashboard in dashboards:

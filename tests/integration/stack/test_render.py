@@ -82,7 +82,7 @@ def test_a_missing_variable_is_refused(tmp_path: Path) -> None:
     env.write_text("IDS2_RENDERED_DIR=/x\n")
     with pytest.raises(
         ValidationError,
-        match=r"docker-compose\.yml needs IDS2_AWS_DIR, IDS2_AWS_GROUP, IDS2_GRAFANA_ADDRESS",
+        match=r"docker-compose\.yml needs IDS2_ALERTMANAGER_MEMORY, IDS2_ALERTMANAGER_PORT, ",
     ):
         check_variables(env)
 
@@ -145,7 +145,11 @@ def test_the_exporter_reports_the_configured_spill_list(
 def test_a_disabled_service_is_one_compose_does_not_start(
     tmp_path: Path, compose_version: str
 ) -> None:
-    disabled = {"grafana": {"enabled": False}, "prometheus": {"enabled": False}}
+    disabled = {
+        "grafana": {"enabled": False},
+        "prometheus": {"enabled": False},
+        "alertmanager": {"enabled": False},
+    }
     merged = merged_services(config_in(tmp_path, stack=disabled), tmp_path, compose_version)
     # v2 leaves services of inactive profiles out of its output; v1 prints their profile.
     started = {name for name, service in merged.items() if not service.get("profiles")}

@@ -116,6 +116,7 @@ def test_first_boot_merges_moves_secrets_and_removes_the_file(sensor: dict[str, 
         "opensearch_username": "sensor",
         "opensearch_password": "s3cret-from-boot",
         "grafana_admin_password": "kept-from-before",
+        "notify_receivers": {},
     }
 
 

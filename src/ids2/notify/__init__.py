@@ -1,0 +1,1 @@
+"""Notifications: Alertmanager's configuration, rendered from `notify`, and its API."""
