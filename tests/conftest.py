@@ -13,7 +13,7 @@ from contextlib import ExitStack
 
 import pytest
 
-from tests.opensearch.front import NodeFront
+from tests.opensearch.front import TEST_CREDENTIALS, NodeFront
 from tests.opensearch.node import VERSION, NodeError, OpenSearchNode, fetch
 from tests.opensearch.target import NodeTarget
 
@@ -71,6 +71,15 @@ def node_front(
     node: TLS, basic auth, SigV4, faults, ISM), stopped after the test."""
     with ExitStack() as fronts:
         yield lambda **options: fronts.enter_context(NodeFront(opensearch_node.url, **options))
+
+
+@pytest.fixture
+def aws_test_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The SigV4 test credentials in the environment, where boto3's chain finds them first."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", TEST_CREDENTIALS.access_key)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", TEST_CREDENTIALS.secret_key)
+    for name in ("AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

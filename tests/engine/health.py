@@ -65,6 +65,12 @@ class HealthPump:
                 attributes = self._api.inspect_container(container)
             except docker.errors.NotFound:
                 continue
+            except docker.errors.APIError as error:
+                # A crash-looping container that exits between the listing and the inspect:
+                # podman answers 500 "read /proc/PID/cgroup: no such process". It is gone.
+                if "no such process" in str(error):
+                    continue
+                raise
             check = attributes["Config"].get("Healthcheck") or {}
             if (check.get("Test") or ["NONE"])[0] == "NONE":
                 continue

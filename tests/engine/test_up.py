@@ -22,9 +22,10 @@ pytestmark = [
     pytest.mark.engine,
     pytest.mark.skipif(shutil.which("suricata") is None, reason="needs Suricata 7"),
 ]
-SERVICES = {"grafana", "prometheus", "redis", "redis-exporter", "vector"}
+SERVICES = {"alertmanager", "grafana", "prometheus", "redis", "redis-exporter", "vector"}
 STACK_HEALTHY = (
-    "grafana healthy, prometheus healthy, redis healthy, redis-exporter none, vector healthy"
+    "alertmanager healthy, grafana healthy, prometheus healthy, redis healthy, "
+    "redis-exporter none, vector healthy"
 )
 
 

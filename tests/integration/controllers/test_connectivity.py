@@ -15,7 +15,7 @@ from ids2.config.machine import Machine
 from ids2.connectivity.opensearch import PROBE_INDEX_PREFIX
 from ids2.controllers.connectivity import ConnectivityController
 from ids2.state import StateStore
-from tests.opensearch.front import TEST_CREDENTIALS, TEST_REGION, NodeFront
+from tests.opensearch.front import TEST_REGION, NodeFront
 from tests.opensearch.target import NodeTarget
 from tests.support.tls_certs import CertificateAuthority, make_ca, server_context
 
@@ -138,12 +138,13 @@ def test_basic_auth_from_the_secrets_file(
 
 
 def test_sigv4_signed_with_the_credential_chain(
-    tmp_path: Path, ca: CertificateAuthority, monkeypatch: pytest.MonkeyPatch, node_front: Front
+    tmp_path: Path,
+    ca: CertificateAuthority,
+    aws_test_credentials: None,
+    monkeypatch: pytest.MonkeyPatch,
+    node_front: Front,
 ) -> None:
     """AWS's signature is checked by our verifier in the front: the node cannot."""
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", TEST_CREDENTIALS.access_key)
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", TEST_CREDENTIALS.secret_key)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
     front = node_front(tls=server_context(ca, tmp_path, "localhost", 30), auth="aws")
     ok = run_round(
         tmp_path, front.url, auth="aws", aws_region=TEST_REGION, ca_bundle=str(ca.bundle)

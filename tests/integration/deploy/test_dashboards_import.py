@@ -33,16 +33,12 @@ PASSWORD = "ids2-test-password"
 @pytest.fixture
 def aws_domain(
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    aws_test_credentials: None,
     opensearch: object,
     opensearch_node: OpenSearchNode,
 ) -> Iterator[tuple[Config, DashboardsTestDouble]]:
     """An AWS domain: the real node behind a double that adds Dashboards under /_dashboards
     and requires SigV4 over TLS, and a config that leaves dashboards_url to be derived."""
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", TEST_CREDENTIALS.access_key)
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", TEST_CREDENTIALS.secret_key)
-    for name in ("AWS_SESSION_TOKEN", "AWS_PROFILE"):
-        monkeypatch.delenv(name, raising=False)
     ca = make_ca(tmp_path)
     tls = server_context(ca, tmp_path, "localhost", 30)
     with DashboardsTestDouble(opensearch_node.url, "/_dashboards", auth="aws", tls=tls) as d:

@@ -12,7 +12,7 @@ import pytest
 
 from ids2.config.load import Config, validate_document
 from ids2.config.machine import Machine
-from tests.opensearch.front import TEST_CREDENTIALS, TEST_REGION, NodeFront
+from tests.opensearch.front import TEST_REGION, NodeFront
 from tests.support.tls_certs import make_ca, server_context
 
 MACHINE = Machine(4, 8192, frozenset({"eth0"}))
@@ -40,12 +40,8 @@ class SignedFront:
 
 @pytest.fixture
 def signed_front(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, node_front: Callable[..., NodeFront]
+    tmp_path: Path, aws_test_credentials: None, node_front: Callable[..., NodeFront]
 ) -> SignedFront:
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", TEST_CREDENTIALS.access_key)
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", TEST_CREDENTIALS.secret_key)
-    for name in ("AWS_SESSION_TOKEN", "AWS_PROFILE"):
-        monkeypatch.delenv(name, raising=False)
     ca = make_ca(tmp_path)
     tls = server_context(ca, tmp_path, "localhost", 30)
     return SignedFront(node_front(tls=tls, auth="aws"), str(ca.bundle))
