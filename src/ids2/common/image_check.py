@@ -163,7 +163,7 @@ def _run(client: Any, service: Service, check: ImageCheck) -> str:
         try:
             container.start()
         except docker.errors.APIError as error:
-            if _NO_EXECUTABLE.search(str(error)):
+            if not_in_image(str(error)):
                 return missing_note(check.tool, f"image {service.image} has no {check.tool}")
             raise ValidationError(f"{label}: the engine could not start it: {error}") from None
         status = container.wait(timeout=CHECK_TIMEOUT_SECONDS)["StatusCode"]
@@ -177,6 +177,12 @@ def _run(client: Any, service: Service, check: ImageCheck) -> str:
     if status != 0:
         raise ValidationError(f"{label}: {output.decode(errors='replace').strip()}")
     return f"{label}: ok"
+
+
+def not_in_image(engine_error: str) -> bool:
+    """Whether the engine could not start a container because its entrypoint is not in
+    the image (a stand-in, or an image of another layout), as opposed to any other failure."""
+    return _NO_EXECUTABLE.search(engine_error) is not None
 
 
 def _remove(container: Any) -> None:
