@@ -20,12 +20,8 @@ from typing import Any
 import yaml
 
 from ids2.common.apply import as_applied
-from ids2.common.rendered import (
-    RenderedFile,
-    ValidationError,
-    check_with_tool,
-    tool_missing_note,
-)
+from ids2.common.image_check import ImageCheck, check_on_host_or_in_image
+from ids2.common.rendered import RenderedFile, ValidationError, check_with_tool
 from ids2.config.load import Config, load_secrets
 
 CONFIG_FILE = "alertmanager.yml"
@@ -179,16 +175,25 @@ def template(config: Config) -> str:
 
 def _amtool(config_file: Path, template_file: Path) -> str:
     """`amtool check-config` on a config with the template beside it, as Alertmanager
-    loads them at start (it reads and parses the template too)."""
-    missing = tool_missing_note("amtool")
-    if missing:
-        return missing
+    loads them at start (it reads and parses the template too): the host's amtool, else
+    the one in the stack's Alertmanager image, with both where the service mounts them."""
+    files = {CONFIG_FILE: config_file}
+    if template_file.exists():
+        files[TEMPLATE_FILE] = template_file
+    check = ImageCheck(
+        "alertmanager", "amtool", ("check-config", CONFIG_FILE), files, "amtool check-config"
+    )
+    return check_on_host_or_in_image(check, lambda: _amtool_on_host(check))
+
+
+def _amtool_on_host(check: ImageCheck) -> str:
+    """The host's amtool on copies of the files side by side under their own names."""
     with tempfile.TemporaryDirectory(prefix="ids2-alertmanager-") as scratch:
-        checked = Path(scratch) / CONFIG_FILE
-        shutil.copyfile(config_file, checked)
-        if template_file.exists():
-            shutil.copyfile(template_file, Path(scratch) / TEMPLATE_FILE)
-        return check_with_tool(["amtool", "check-config", str(checked)], "amtool check-config")
+        for name, path in check.files.items():
+            shutil.copyfile(path, Path(scratch) / name)
+        return check_with_tool(
+            ["amtool", "check-config", str(Path(scratch) / CONFIG_FILE)], check.label
+        )
 
 
 def check_config(path: Path) -> str:

@@ -2,9 +2,9 @@
 
 The check needs no Vector: every component's inputs exist, every VRL program (files under
 stack/vector/ and inline sources) compiles with the upstream compiler (vrl-python), and
-credentials appear only as ${VARIABLE} references. When a `vector` binary is on PATH,
-`vector validate --no-environment` runs too, on a copy whose VRL paths point into the
-source tree instead of the container.
+credentials appear only as ${VARIABLE} references. `vector validate --no-environment` runs
+too: by a `vector` binary on PATH, on a copy whose VRL paths point into the source tree
+instead of the container, else in the stack's Vector image (common.image_check).
 """
 
 from __future__ import annotations
@@ -16,10 +16,13 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from ids2.common.rendered import ValidationError, check_with_tool, tool_missing_note
+from ids2.common.apply import as_applied
+from ids2.common.image_check import ImageCheck, check_on_host_or_in_image
+from ids2.common.rendered import ValidationError, check_with_tool
 from ids2.common.stack_files import stack_dir
 
 CONTAINER_VRL_DIR = "/etc/vector/vrl"
+CA_BUNDLE = "ca-bundle.pem"
 SECRET_KEYS = {"password", "secret_access_key", "token"}
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 _REFERENCE = re.compile(r"^\$\{[A-Z0-9_]+\}$")
@@ -148,19 +151,35 @@ def _compile(programs: dict[str, str]) -> str:
 
 
 def _vector_validate(path: Path) -> str:
-    missing = tool_missing_note("vector")
-    if missing is not None:
-        return missing
-    text = path.read_text(encoding="utf-8").replace(
-        f'"{CONTAINER_VRL_DIR}/', f'"{stack_dir() / "vector"}/'
+    """`vector validate` by the host's vector, else by the one in the stack's Vector image
+    with the file, the VRL directory and the CA bundle where the service mounts them."""
+    text = path.read_text(encoding="utf-8")
+    files = {"vector.toml": path, "vector": stack_dir() / "vector"}
+    ca_bundle = as_applied(path, CA_BUNDLE)
+    if ca_bundle.exists():
+        files[CA_BUNDLE] = ca_bundle
+    # Interpolation needs every ${VARIABLE}; the values do not matter to validation.
+    placeholders = {name: "validate" for name in sorted(set(_VARIABLE.findall(text)))}
+    check = ImageCheck(
+        "vector",
+        "vector",
+        ("validate", "--no-environment", "vector.toml"),
+        files,
+        "vector validate",
+        placeholders,
     )
+    return check_on_host_or_in_image(check, lambda: _validate_on_host(text, placeholders))
+
+
+def _validate_on_host(text: str, placeholders: dict[str, str]) -> str:
+    """The host's vector on a copy whose VRL paths point into the stack directory."""
+    text = text.replace(f'"{CONTAINER_VRL_DIR}/', f'"{stack_dir() / "vector"}/')
     with tempfile.TemporaryDirectory() as directory:
         copy = Path(directory) / "vector.toml"
         copy.write_text(text, encoding="utf-8")
-        # Interpolation needs every ${VARIABLE}; the values do not matter to validation.
-        placeholders = [f"{name}=validate" for name in sorted(set(_VARIABLE.findall(text)))]
+        variables = [f"{name}={value}" for name, value in placeholders.items()]
         return check_with_tool(
-            ["env", *placeholders, "vector", "validate", "--no-environment", str(copy)],
+            ["env", *variables, "vector", "validate", "--no-environment", str(copy)],
             "vector validate",
         )
 

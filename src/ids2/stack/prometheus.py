@@ -11,9 +11,11 @@ from pathlib import Path
 
 import yaml
 
-from ids2.common.rendered import RenderedFile, check_with_tool, tool_missing_note
+from ids2.common.image_check import ImageCheck, check_on_host_or_in_image
+from ids2.common.rendered import RenderedFile
 from ids2.config.load import Config
 
+CONFIG_FILE = "prometheus.yml"
 PROMETHEUS_ADDRESS = "127.0.0.1:9090"
 VECTOR_METRICS_ADDRESS = "127.0.0.1:9598"
 REDIS_EXPORTER_ADDRESS = "127.0.0.1:9121"
@@ -69,20 +71,20 @@ def prometheus_config(config: Config) -> dict[str, object]:
 
 
 def check_with_promtool(path: Path) -> str:
-    """`promtool check config`, the check Prometheus itself applies at start."""
-    missing = tool_missing_note("promtool")
-    if missing:
-        return missing
-    return check_with_tool(
-        ["promtool", "check", "config", "--syntax-only", str(path)], "promtool check config"
+    """`promtool check config`, the check Prometheus itself applies at start: the host's
+    promtool, else the one in the stack's Prometheus image."""
+    arguments = ("check", "config", "--syntax-only", CONFIG_FILE)
+    check = ImageCheck(
+        "prometheus", "promtool", arguments, {CONFIG_FILE: path}, "promtool check config"
     )
+    return check_on_host_or_in_image(check)
 
 
-VALIDATORS = {"prometheus.yml": check_with_promtool}
+VALIDATORS = {CONFIG_FILE: check_with_promtool}
 
 
 def render(config: Config) -> list[RenderedFile]:
     """prometheus.yml, checked by promtool."""
     text = "# Rendered by ids2 from /etc/ids2/config.yaml; edit that file, not this one.\n"
     text += yaml.safe_dump(prometheus_config(config), sort_keys=False)
-    return [RenderedFile("prometheus.yml", text, VALIDATORS["prometheus.yml"])]
+    return [RenderedFile(CONFIG_FILE, text, VALIDATORS[CONFIG_FILE])]
