@@ -16,11 +16,11 @@ import pytest
 
 from ids2.config.load import Config, validate_document
 from ids2.config.machine import Machine
-from ids2.suricata.render import SuricataFacts, render_text
 from ids2.suricata.rules import RulePaths, RulesError, update_rules
 from ids2.suricata.socket import SuricataSocket
 from tests.integration.suricata.test_live_capture import Quiet, wait_capturing
 from tests.support.netns import HOST_ADDRESS, VethNamespace, veth_namespace
+from tests.support.suricata_files import write_rendered
 
 pytestmark = [
     pytest.mark.capture,
@@ -55,9 +55,7 @@ def sensor(tmp_path: Path) -> Iterator[tuple[VethNamespace, Config, RulePaths]]:
         }
         machine = Machine(os.cpu_count() or 1, 8192, frozenset({network.host_interface}))
         config = validate_document(document, "test", machine)
-        (tmp_path / "suricata.yaml").write_text(
-            render_text(config, SuricataFacts.of_this_machine())
-        )
+        write_rendered(config)
         process = subprocess.Popen(
             [
                 "suricata",
