@@ -204,14 +204,14 @@ def test_a_threshold_counts_per_source_and_window(
 
 def test_a_disabled_rule_leaves_the_ruleset_and_enabling_brings_it_back(sensor: Sensor) -> None:
     live = sensor.paths.rules_dir / RULES_FILE
-    assert f'\nalert icmp any any -> any any (msg:"tuning: echo request"' in "\n" + live.read_text()
+    assert '\nalert icmp any any -> any any (msg:"tuning: echo request"' in "\n" + live.read_text()
 
     result = sensor.tune(lambda c: switch(c, PING, on=False))
     assert result.ruleset_rebuilt
     assert sorted(result.changed) == ["disable.conf"]
     assert (sensor.root / "rendered" / "disable.conf").read_text().splitlines()[-1] == str(PING)
     rules = live.read_text()
-    assert f'# alert icmp any any -> any any (msg:"tuning: echo request"' in rules
+    assert '# alert icmp any any -> any any (msg:"tuning: echo request"' in rules
     alerts = sensor.alerts()
     assert alerts[(PING, NOISY)] == alerts[(PING, OTHER)] == 0
     assert alerts[(REPLY, TARGET)] == 2 * len(PING_TIMES)
