@@ -7,16 +7,18 @@ import argparse
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ids2.config.edit import KeyPath, plan_edit, write_atomically
 from ids2.config.load import Config, config_path, load_config
 from ids2.config.rules_schema import THRESHOLD_TRACKS, THRESHOLD_TYPES
 from ids2.errors import Ids2Error
 from ids2.state import StateStore, runtime_dir
 
+if TYPE_CHECKING:  # the editing code (tempfile) stays out of the controllers' memory
+    from ids2.config.edit import KeyPath
+
 DAY_SECONDS = 86400
-Change = Callable[[Config], dict[KeyPath, Any]]
+Change = Callable[[Config], "dict[KeyPath, Any]"]
 
 
 def _store_healthy(store: StateStore, result: dict[str, Any]) -> None:
@@ -51,6 +53,7 @@ def _tune(args: argparse.Namespace, change: Change, what: str) -> int:
     The file as it was is committed to the history before it is replaced; when applying
     fails, the file is put back, so it always says what is in force.
     """
+    from ids2.config.edit import plan_edit, write_atomically
     from ids2.deploy.history import ConfigHistory
     from ids2.suricata.render import THRESHOLD_FILE
     from ids2.suricata.tuning import UPDATE_FILES
