@@ -9,6 +9,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from http.server import ThreadingHTTPServer
 from pathlib import Path
 
@@ -56,27 +57,32 @@ def sensor(tmp_path: Path) -> Iterator[tuple[VethNamespace, Config, RulePaths]]:
         machine = Machine(os.cpu_count() or 1, 8192, frozenset({network.host_interface}))
         config = validate_document(document, "test", machine)
         write_rendered(config)
-        process = subprocess.Popen(
-            [
-                "suricata",
-                "-c",
-                str(tmp_path / "suricata.yaml"),
-                "--af-packet",
-                "-l",
-                str(tmp_path),
-                "--set",
-                f"default-rule-path={rules}",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        try:
-            wait_capturing(network, tmp_path / "suricata.socket", process, 60)
+        with running_suricata(network, config, rules, tmp_path):
             yield network, config, RulePaths(data_dir=tmp_path / "data", rules_dir=rules)
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
+
+
+@contextmanager
+def running_suricata(
+    network: VethNamespace, config: Config, rules_dir: Path, log_dir: Path
+) -> Iterator[None]:
+    """Suricata capturing on the namespace's veth with the rendered suricata.yaml and the
+    ruleset of `rules_dir`, until the block ends."""
+    rendered = Path(config["paths"]["rendered_dir"]) / "suricata.yaml"
+    process = subprocess.Popen(
+        [
+            *("suricata", "-c", str(rendered), "--af-packet", "-l", str(log_dir)),
+            *("--set", f"default-rule-path={rules_dir}"),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        wait_capturing(network, Path(config["sensor"]["unix_socket"]), process, 60)
+        yield
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
 
 
 def loaded(config: Config) -> int:
