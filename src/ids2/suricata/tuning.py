@@ -15,7 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from ids2.common.apply import as_applied
-from ids2.common.rendered import RenderedFile, ValidationError, check_with_tool, tool_missing_note
+from ids2.common.rendered import (
+    RenderedFile,
+    ValidationError,
+    Validator,
+    check_with_tool,
+    tool_missing_note,
+)
 from ids2.config.load import Config
 from ids2.suricata.render import THRESHOLD_FILE, check_with_suricata
 
@@ -87,7 +93,7 @@ def check_threshold_file(candidate: Path) -> str:
     return check_with_suricata(suricata_yaml, threshold_file=candidate)
 
 
-def _update_file_check(key: str) -> Any:
+def _update_file_check(key: str) -> Validator:
     def check(candidate: Path) -> str:
         missing = tool_missing_note("suricata-update")
         if missing:
