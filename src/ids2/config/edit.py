@@ -21,6 +21,7 @@ import yaml
 
 from ids2.config.load import Config, parse_yaml, validate_document
 from ids2.config.machine import Machine
+from ids2.config.normalize import RENAMED, normalize
 
 KeyPath = tuple[str, ...]
 
@@ -61,6 +62,32 @@ def _line_end(text: str, index: int) -> int:
     return len(text) if newline < 0 else newline + 1
 
 
+def _find(mapping: yaml.MappingNode, key: str) -> tuple[yaml.Node, yaml.Node] | None:
+    return next(
+        ((k, v) for k, v in mapping.value if isinstance(k, yaml.ScalarNode) and k.value == key),
+        None,
+    )
+
+
+def _removed_text(text: str, path: KeyPath) -> str | None:
+    """`text` without the lines of the key at `path` (a renamed one), or None when the file's
+    shape does not allow it."""
+    node: yaml.Node | None = yaml.compose(text)
+    found = None
+    for key in path:
+        mapping = _block_mapping(node)
+        found = _find(mapping, key) if mapping is not None else None
+        if found is None:
+            return None
+        node = found[1]
+    assert found is not None
+    key_node, value_node = found
+    start = text.rfind("\n", 0, key_node.start_mark.index) + 1
+    if text[start : key_node.start_mark.index].strip():
+        return None
+    return text[:start] + text[_line_end(text, _content_end(value_node)) :]
+
+
 def _edited_text(text: str, document: Any, path: KeyPath) -> str | None:
     """`text` with the value at `path` replaced by the one in `document`, or None when the
     file's shape leaves no place to put it without rewriting the whole file."""
@@ -75,10 +102,7 @@ def _edited_text(text: str, document: Any, path: KeyPath) -> str | None:
             value = _get(document, path[:depth])
             start, end = parent_key.end_mark.index, _content_end(parent_value)
             return text[:start] + _value_text(value, parent_key.start_mark.column) + text[end:]
-        found = next(
-            ((k, v) for k, v in mapping.value if isinstance(k, yaml.ScalarNode) and k.value == key),
-            None,
-        )
+        found = _find(mapping, key)
         if found is None:
             column = mapping.value[0][0].start_mark.column
             at = _line_end(text, _content_end(mapping))
@@ -102,6 +126,14 @@ def _get(document: Any, path: KeyPath) -> Any:
     for key in path:
         document = document[key]
     return document
+
+
+def _present(document: Any, path: KeyPath) -> bool:
+    try:
+        _get(document, path)
+    except (KeyError, TypeError):
+        return False
+    return True
 
 
 def _set(document: Any, path: KeyPath, value: Any) -> Any:
@@ -157,8 +189,16 @@ def plan_edit(
     old_text = path.read_text(encoding="utf-8")
     document = parse_yaml(old_text, str(path))
     before = validate_document(document, str(path), machine)
-    edited, new_text = document, old_text
-    for key_path, value in change(before).items():
+    changes = change(before)
+    # Renamed keys still in the file move to their new names with this edit.
+    normalized, _ = normalize(document)
+    new_text = old_text
+    for old_path, new_path in RENAMED.items():
+        if _present(document, old_path):
+            new_text = _removed_text(new_text, old_path) or ""
+            changes.setdefault(new_path, _get(normalized, new_path))
+    edited = normalized
+    for key_path, value in changes.items():
         edited = _set(edited, key_path, value)
         in_place = _edited_text(new_text, edited, key_path) if isinstance(document, dict) else None
         new_text = in_place if in_place is not None else ""

@@ -96,3 +96,31 @@ def test_writing_is_atomic_and_keeps_the_mode(tmp_path: Path) -> None:
     assert path.read_text() == "new\n"
     assert path.stat().st_mode & 0o777 == 0o640
     assert [entry.name for entry in tmp_path.iterdir()] == ["config.yaml"]
+
+
+def test_a_renamed_key_moves_to_its_new_name_with_the_edit(tmp_path: Path) -> None:
+    text = (
+        "sensor:\n  rules:\n    # two noisy ones\n    disable_sids:\n    - 5\n    - 6\n"
+        "    update_calendar: daily  # nightly\n"
+    )
+    new = edited(tmp_path, text, {SUPPRESS: [ENTRY]})
+    assert yaml.safe_load(new)["sensor"]["rules"] == {
+        "update_calendar": "daily",
+        "disable": [5, 6],
+        "suppress": [ENTRY],
+    }
+    assert "    update_calendar: daily  # nightly\n" in new
+    assert "disable_sids" not in new
+
+
+def test_an_old_file_still_validates_with_a_warning_naming_the_new_key(tmp_path: Path) -> None:
+    from ids2.config.load import validate_document
+
+    config = validate_document(
+        {"sensor": {"rules": {"enable_sids": [7], "enable": ["re:x", 7]}}}, "config.yaml", PI5
+    )
+    assert config["sensor"]["rules"]["enable"] == ["re:x", 7]
+    assert config.warnings == [
+        "at 'sensor.rules.enable_sids': deprecated, read as sensor.rules.enable (which also "
+        "takes suricata-update matchers); rename the key"
+    ]
