@@ -50,7 +50,7 @@ def update_command(
     offline: bool = False,
 ) -> list[str]:
     """The suricata-update command for the configured sources and the rendered filters
-    (disable.conf, enable.conf, modify.conf in paths.rendered_dir, as deployed).
+    (disable.conf, enable.conf, modify.conf in the rendered directory, as deployed).
 
     Without `fail_on_download`, a source that cannot be downloaded is left out and the
     ruleset is what remains: Suricata's distribution rules and the local files. `offline`
