@@ -174,3 +174,57 @@ _ALERT_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,99}$")
 def alert_name(value: Any) -> str | None:
     """Accept a Prometheus alert name such as Ids2Detection."""
     return None if _ALERT_NAME.match(value) else "an alert name such as Ids2Detection"
+
+
+def address_or_network_or_empty(value: Any) -> str | None:
+    """Accept '' (everywhere), an IPv4 or IPv6 address, or a network in CIDR notation."""
+    if value == "" or network(value) is None:
+        return None
+    return "an IP address or CIDR network such as 10.0.0.5 or 10.0.0.0/24, or ''"
+
+
+def not_empty(value: Any) -> str | None:
+    """Accept any text but an empty or blank one."""
+    return None if value.strip() else "some text, not ''"
+
+
+_SID = r"(?:\d+:)?\d+"
+_SID_LIST = re.compile(rf"^{_SID}(?:\s*,\s*{_SID})*$")
+
+
+def _regex_error(pattern: str) -> str | None:
+    try:
+        re.compile(pattern)
+    except re.error as error:
+        return str(error)
+    return None
+
+
+def rule_matcher(value: Any) -> str | None:
+    """Accept what suricata-update's enable.conf and disable.conf take on one line: a SID,
+    GID:SID or a comma list of them, re:REGEX, group:FILE, filename:FILE, metadata:KEY VALUE.
+
+    suricata-update only warns about a line it cannot parse and goes on without it, so a
+    mistake here would silently leave a rule on; it is refused instead.
+    """
+    expected = (
+        "a SID such as 2019401 (or GID:SID), or a suricata-update matcher: re:REGEX, "
+        "group:FILE, filename:FILE or metadata:KEY VALUE"
+    )
+    if isinstance(value, int):
+        return None if 1 <= value <= 4294967295 else expected
+    text = value.strip()
+    if "\n" in text or " #" in text or not text:
+        return expected
+    if _SID_LIST.match(text):
+        sids = (int(part.split(":")[-1]) for part in text.split(","))
+        return None if all(1 <= sid <= 4294967295 for sid in sids) else expected
+    kind, _, rest = text.partition(":")
+    if kind == "re" and rest.strip():
+        error = _regex_error(rest.strip())
+        return None if error is None else f"a regular expression after re: ({error})"
+    if kind in ("group", "filename") and rest.strip():
+        return None
+    if kind == "metadata" and len(rest.split()) == 2:
+        return None
+    return expected

@@ -125,12 +125,28 @@ def _notify(values: dict[str, Any]) -> list[str]:
     return problems
 
 
+def _thresholds_per_sid(values: dict[str, Any]) -> list[str]:
+    """Suricata takes one threshold per rule from threshold.config."""
+    first: dict[int, int] = {}
+    problems = []
+    for index, threshold in enumerate(values["sensor"]["rules"]["threshold"]):
+        sid = threshold["sid"]
+        if sid in first:
+            problems.append(
+                f"at 'sensor.rules.threshold[{index}].sid': expected one threshold per SID "
+                f"(sensor.rules.threshold[{first[sid]}] is for {sid} already), got {sid}"
+            )
+        first.setdefault(sid, index)
+    return problems
+
+
 _RELATIONS: list[tuple[tuple[str, ...], Callable[[dict[str, Any], Machine], list[str]]]] = [
     (("resources",), lambda values, _machine: _thresholds(values)),
     (("sensor.workers", "sensor.management_cores", "sensor.worker_cores"), _cores),
     (("sensor.memory_budget_mb", "ramdisk.size_mb", "resources.hard_limit_percent"), _memory),
     (("shipping.opensearch",), lambda values, _machine: _shipping(values)),
     (("stack",), lambda values, _machine: _stack_dependencies(values)),
+    (("sensor.rules.threshold",), lambda values, _machine: _thresholds_per_sid(values)),
     (("notify", "stack.alertmanager"), lambda values, _machine: _notify(values)),
     (
         ("metrics.port", "stack.grafana.port", "connectivity"),

@@ -11,6 +11,7 @@ import yaml
 
 from ids2.config.crossfield import check_relations, warnings_for
 from ids2.config.machine import Machine
+from ids2.config.normalize import normalize
 from ids2.config.schema import ROOT, SECRETS
 from ids2.config.spec import Section
 from ids2.config.validate import Problems, check_section, default_of
@@ -80,12 +81,15 @@ def validate_document(
 ) -> Config:
     """Validate a parsed document; raise ConfigError listing every problem found."""
     problems = Problems()
+    deprecations: list[str] = []
+    if schema is ROOT:
+        document, deprecations = normalize(document)
     values = check_section(schema, document, "", problems)
     if schema is ROOT:
         problems.extend(check_relations(values, machine, problems.invalid_paths))
     if problems:
         raise ConfigError(source, list(problems))
-    warnings = warnings_for(values, machine) if schema is ROOT else []
+    warnings = deprecations + (warnings_for(values, machine) if schema is ROOT else [])
     return Config(source, values, warnings)
 
 

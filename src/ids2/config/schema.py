@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from ids2.config import checks
 from ids2.config.notify_schema import NOTIFY, NOTIFY_SECRETS
+from ids2.config.rules_schema import RULES
 from ids2.config.spec import (
     Section,
     boolean,
@@ -166,32 +167,7 @@ SENSOR = Section(
                 ),
             },
         ),
-        "rules": Section(
-            "Rule management through suricata-update.",
-            {
-                "sources": string_list(
-                    "Rule sources: suricata-update source names, or https:// / file:/// URLs.",
-                    ["et/open"],
-                    check=checks.suricata_rule_source,
-                ),
-                "local_files": string_list(
-                    "Extra local rule files added to the ruleset.",
-                    [],
-                    check=checks.absolute_path,
-                ),
-                "enable_sids": integer_list("Rule SIDs to enable.", [], 1, 4294967295),
-                "disable_sids": integer_list("Rule SIDs to disable.", [], 1, 4294967295),
-                "modify": string_list(
-                    'suricata-update modify.conf lines: \'SID "from" "to"\' or a regex.',
-                    [],
-                ),
-                "update_calendar": string(
-                    "When the rule-update timer runs (systemd OnCalendar= syntax).",
-                    "daily",
-                    check=checks.systemd_calendar,
-                ),
-            },
-        ),
+        "rules": RULES,
     },
 )
 

@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-Kind = Literal["string", "integer", "number", "boolean"]
+Kind = Literal["string", "integer", "number", "boolean", "scalar"]
 ValueCheck = Callable[[Any], str | None]
 """Returns None when a value is acceptable, else what was expected ("an https URL")."""
 
@@ -19,6 +19,7 @@ KIND_NAMES: dict[Kind, str] = {
     "integer": "a whole number",
     "number": "a number",
     "boolean": "true or false",
+    "scalar": "a whole number or a string",
 }
 
 
@@ -43,10 +44,12 @@ class Option:
         if self.choices is not None:
             return "one of " + ", ".join(repr(choice) for choice in self.choices)
         words = KIND_NAMES[self.kind]
+        # {:g} would print the largest SID as 4.29497e+09
+        shown = "{:d}" if self.kind == "integer" else "{:g}"
         if self.minimum is not None and self.maximum is not None:
-            words += f" from {self.minimum:g} to {self.maximum:g}"
+            words += f" from {shown.format(self.minimum)} to {shown.format(self.maximum)}"
         elif self.minimum is not None:
-            words += f" of at least {self.minimum:g}"
+            words += f" of at least {shown.format(self.minimum)}"
         return words
 
 

@@ -43,7 +43,7 @@ def _kind_matches(option: Option, value: Any) -> bool:
         return isinstance(value, int | float)
     if option.kind == "string":
         return isinstance(value, str)
-    return False
+    return option.kind == "scalar" and isinstance(value, int | str)
 
 
 class Problems(list[str]):

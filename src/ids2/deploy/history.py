@@ -17,6 +17,9 @@ from ids2.errors import Ids2Error
 
 log = logging.getLogger(__name__)
 AUTHOR = "ids2 deploy <ids2@localhost>"
+CONFIG_NAME = "config.yaml"
+"""The configuration file in the history, beside what was rendered from it: a person's
+edit (`ids2 rules suppress`, ...) can be seen and its previous version taken back."""
 
 
 class HistoryError(Ids2Error):
@@ -73,12 +76,17 @@ class ConfigHistory:
             self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
             self._git("init", "--quiet", "--initial-branch=main")
 
-    def record(self, rendered_dir: Path, names: list[str], message: str) -> Commit | None:
-        """Commit the named rendered files (not private ones); None when nothing changed."""
+    def record(
+        self, rendered_dir: Path, names: list[str], message: str, config_file: Path | None = None
+    ) -> Commit | None:
+        """Commit the named rendered files (not private ones), and the configuration file
+        they came from as CONFIG_NAME when given; None when nothing changed."""
         self.ensure()
+        sources = {name: rendered_dir / name for name in names}
+        if config_file is not None:
+            sources[CONFIG_NAME] = config_file
         kept = []
-        for name in names:
-            source = rendered_dir / name
+        for name, source in sources.items():
             if not source.is_file() or _is_private(source):
                 continue
             (self.directory / name).write_bytes(source.read_bytes())
@@ -101,14 +109,16 @@ class ConfigHistory:
         return Commit(commit_hash, subject, body.strip())
 
     def files_at(self, revision: str) -> dict[str, str]:
-        """Every file's content at `revision`."""
+        """Every rendered file's content at `revision` (not the configuration file)."""
         try:
             names = self._git("ls-tree", "--name-only", revision).split()
         except HistoryError:
             raise HistoryError(
                 f"no revision {revision!r} in the config history {self.directory}"
             ) from None
-        return {name: self._git("show", f"{revision}:{name}") for name in names}
+        return {
+            name: self._git("show", f"{revision}:{name}") for name in names if name != CONFIG_NAME
+        }
 
     def push(self, remote: str) -> None:
         """Push the history to a configured remote over SSH (BatchMode: never prompts)."""

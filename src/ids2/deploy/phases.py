@@ -110,7 +110,9 @@ def commit_history(context: DeployContext) -> str:
         for path in context.rendered_dir.iterdir()
         if path.is_file() and not path.name.endswith(".last-good")
     )
-    commit = history.record(context.rendered_dir, names, "deploy: configs verified")
+    commit = history.record(
+        context.rendered_dir, names, "deploy: configs verified", Path(context.config.source)
+    )
     remote = context.config["deploy"]["history_remote"]
     if remote:
         history.push(remote)

@@ -13,6 +13,7 @@ from ids2.config.load import Config
 
 RENDERER_MODULES: list[str] = [
     "ids2.suricata.render",
+    "ids2.suricata.tuning",
     "ids2.shipping.vector",
     "ids2.stack.prometheus",
     "ids2.stack.render",

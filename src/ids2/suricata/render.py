@@ -20,10 +20,12 @@ from typing import Any
 
 import yaml
 
+from ids2.common.apply import as_applied
 from ids2.common.rendered import RenderedFile, ValidationError, tool_missing_note
 from ids2.config.load import Config
 
 RULES_DIR = "/var/lib/suricata/rules"
+THRESHOLD_FILE = "threshold.config"
 # The two EVE streams on the RAM disk, each a new file every rotate interval: every event
 # for Vector, and a copy of the alerts alone for local readers (`ids2 alerts --follow`).
 EVE_STEM = "eve"
@@ -325,7 +327,8 @@ def suricata_config(config: Config, facts: SuricataFacts) -> dict[str, Any]:
         "rule-files": ["suricata.rules"],
         "classification-file": "/etc/suricata/classification.config",
         "reference-config-file": "/etc/suricata/reference.config",
-        "threshold-file": "/etc/suricata/threshold.config",
+        # Suppressions and thresholds (sensor.rules.suppress, .threshold), rendered beside it.
+        "threshold-file": f"{config['paths']['rendered_dir']}/{THRESHOLD_FILE}",
     }
 
 
@@ -338,8 +341,9 @@ def render_text(config: Config, facts: SuricataFacts) -> str:
     )
 
 
-def outputs_moved_to(text: str, directory: str) -> str:
-    """The config with every output file in `directory`, for `suricata -T`.
+def outputs_moved_to(text: str, directory: str, threshold_file: Path | None = None) -> str:
+    """The config with every output file in `directory`, for `suricata -T`, reading
+    `threshold_file` when given.
 
     -T opens the output files: tested in place, each check would leave an empty EVE file
     on the RAM disk, where Vector and the high-water guard would take it for real output,
@@ -352,23 +356,32 @@ def outputs_moved_to(text: str, directory: str) -> str:
                 settings["filename"] = f"{directory}/{Path(settings['filename']).name}"
             if isinstance(settings, dict) and "dir" in settings:
                 settings["dir"] = directory
+    if threshold_file is not None:
+        document["threshold-file"] = str(threshold_file)
     return "%YAML 1.1\n---\n" + yaml.safe_dump(document, sort_keys=False)
 
 
-def check_with_suricata(path: Path, rules_dir: Path = Path(RULES_DIR)) -> str:
+def check_with_suricata(
+    path: Path, rules_dir: Path = Path(RULES_DIR), threshold_file: Path | None = None
+) -> str:
     """`suricata -T -c FILE`: the config, with the installed ruleset when there is one.
 
     Before the first rule update there is no ruleset; the config alone is tested then
     (with no rules), so a fresh sensor can start capturing and logging flows at once.
+    The suppressions and thresholds tested are `threshold_file`, else the threshold.config
+    beside FILE as it will be applied (a candidate of the same batch first).
     """
     missing = tool_missing_note("suricata")
     if missing:
         return missing
     ruleset = rules_dir / "suricata.rules"
     rules = str(ruleset) if ruleset.exists() else "/dev/null"
+    if threshold_file is None and as_applied(path, THRESHOLD_FILE).exists():
+        threshold_file = as_applied(path, THRESHOLD_FILE)
     with tempfile.TemporaryDirectory(prefix="ids2-suricata-test-") as scratch:
         tested = Path(scratch) / "suricata.yaml"
-        tested.write_text(outputs_moved_to(path.read_text(encoding="utf-8"), scratch))
+        text = path.read_text(encoding="utf-8")
+        tested.write_text(outputs_moved_to(text, scratch, threshold_file))
         command = ["suricata", "-T", "-c", str(tested), "-l", scratch, "-S", rules]
         result = subprocess.run(command, capture_output=True, text=True, check=False, timeout=300)
     if result.returncode != 0:

@@ -22,6 +22,7 @@ from ids2.config.load import Config
 from ids2.errors import Ids2Error
 from ids2.suricata.render import RULES_DIR, check_with_suricata
 from ids2.suricata.socket import SuricataSocket, SuricataSocketError
+from ids2.suricata.tuning import UPDATE_FILES
 
 log = logging.getLogger(__name__)
 RULES_FILE = "suricata.rules"
@@ -41,21 +42,30 @@ class RulePaths:
 
 
 def update_command(
-    config: Config, paths: RulePaths, workdir: Path, *, fail_on_download: bool = True
+    config: Config,
+    paths: RulePaths,
+    workdir: Path,
+    *,
+    fail_on_download: bool = True,
+    offline: bool = False,
 ) -> list[str]:
-    """The suricata-update command for the configured sources and SID filters.
+    """The suricata-update command for the configured sources and the rendered filters
+    (disable.conf, enable.conf, modify.conf in the rendered directory, as deployed).
 
     Without `fail_on_download`, a source that cannot be downloaded is left out and the
-    ruleset is what remains: Suricata's distribution rules and the local files.
+    ruleset is what remains: Suricata's distribution rules and the local files. `offline`
+    downloads nothing and takes the sources from suricata-update's cache, for a change of
+    the filters alone.
     """
     rules = config["sensor"]["rules"]
+    rendered_dir = Path(config["paths"]["rendered_dir"])
     command = [
         "suricata-update",
         "update",
         "--no-test",
         "--no-reload",
         *(["--fail"] if fail_on_download else []),
-        "--force",
+        *(["--offline"] if offline else ["--force"]),
         "-D",
         str(paths.data_dir),
         "-o",
@@ -68,24 +78,24 @@ def update_command(
         command += ["--etopen"] if source == "et/open" else ["--url", source]
     for local in rules["local_files"]:
         command += ["--local", local]
-    filters = {
-        "disable": [str(sid) for sid in rules["disable_sids"]],
-        "enable": [str(sid) for sid in rules["enable_sids"]],
-        "modify": list(rules["modify"]),
-    }
-    for kind, lines in filters.items():
-        if lines:
-            (workdir / f"{kind}.conf").write_text("\n".join(lines) + "\n")
-            command += [f"--{kind}-conf", str(workdir / f"{kind}.conf")]
+    for kind, name in UPDATE_FILES.items():
+        if not (rendered_dir / name).exists():
+            raise RulesError(f"{rendered_dir / name} does not exist yet: run `ids2 deploy` first")
+        command += [f"--{kind}-conf", str(rendered_dir / name)]
     return command
 
 
 def fetch(
-    config: Config, paths: RulePaths, workdir: Path, *, fail_on_download: bool = True
+    config: Config,
+    paths: RulePaths,
+    workdir: Path,
+    *,
+    fail_on_download: bool = True,
+    offline: bool = False,
 ) -> Path:
     """Run suricata-update into a staging directory; the merged ruleset's path."""
     result = subprocess.run(
-        update_command(config, paths, workdir, fail_on_download=fail_on_download),
+        update_command(config, paths, workdir, fail_on_download=fail_on_download, offline=offline),
         capture_output=True,
         text=True,
         check=False,
@@ -101,14 +111,23 @@ def fetch(
     return staged
 
 
-def fetch_first_ruleset(config: Config, paths: RulePaths, workdir: Path) -> tuple[Path, str]:
+def fetch_first_ruleset(
+    config: Config, paths: RulePaths, workdir: Path, *, offline: bool = False
+) -> tuple[Path, str]:
     """The staged ruleset, and why a download failed ("" when none did).
 
     Where no ruleset is live yet (a first start, or a sensor without network), a failed
     download must not leave Suricata with no rules at all: it gets its distribution rules
     and the local files, and the next update brings the rest. Where one is live, a failed
     download keeps it, as a ruleset without its downloaded sources would be a loss.
+    `offline` takes the sources from suricata-update's cache, and downloads them only when
+    one is not cached yet.
     """
+    if offline:
+        try:
+            return fetch(config, paths, workdir, offline=True), ""
+        except RulesError as error:
+            log.info("not every source is cached, downloading them: %s", error)
     try:
         return fetch(config, paths, workdir), ""
     except RulesError as error:
@@ -162,19 +181,25 @@ def reload_live(socket_path: Path, timeout: float = 120) -> dict[str, Any]:
                 raise RulesError(f"the reload did not finish within {timeout:.0f} s")
             time.sleep(0.5)
         stats: list[dict[str, Any]] = control.command("ruleset-stats")
+        failed: list[dict[str, Any]] = control.command("ruleset-failed-rules") or []
         return {
             "rules_loaded": sum(int(s.get("rules_loaded", 0)) for s in stats),
             "rules_failed": sum(int(s.get("rules_failed", 0)) for s in stats),
+            "failed_rules": [str(rule.get("rule", rule)) for rule in failed][:20],
+            "reload_time": control.command("ruleset-reload-time"),
         }
 
 
-def update_rules(config: Config, paths: RulePaths = RulePaths()) -> dict[str, Any]:
-    """Fetch, test, install and live-reload; the figures for the `rules` state file."""
+def update_rules(
+    config: Config, paths: RulePaths = RulePaths(), *, offline: bool = False
+) -> dict[str, Any]:
+    """Fetch (from the cache when `offline`), test, install and live-reload; the figures
+    for the `rules` state file."""
     suricata_yaml = Path(config["paths"]["rendered_dir"]) / "suricata.yaml"
     if not suricata_yaml.exists():
         raise RulesError(f"{suricata_yaml} does not exist yet: run `ids2 deploy` first")
     with tempfile.TemporaryDirectory(prefix="ids2-rules-") as scratch:
-        staged, download_failed = fetch_first_ruleset(config, paths, Path(scratch))
+        staged, download_failed = fetch_first_ruleset(config, paths, Path(scratch), offline=offline)
         count = install(staged, suricata_yaml, paths.rules_dir)
     result: dict[str, Any] = {"rules_in_file": count, "updated_at": time.time()}
     socket_path = Path(config["sensor"]["unix_socket"])

@@ -9,8 +9,8 @@ import pytest
 
 from ids2.config.load import Config, validate_document
 from ids2.config.machine import Machine
-from ids2.suricata.render import SuricataFacts, render_text
 from ids2.suricata.rules import RULES_FILE, RulePaths, RulesError, update_rules
+from tests.support.suricata_files import write_rendered
 
 pytestmark = pytest.mark.skipif(
     shutil.which("suricata-update") is None or shutil.which("suricata") is None,
@@ -30,7 +30,7 @@ def offline_sensor(tmp_path: Path) -> tuple[Config, RulePaths]:
         "paths": {"rendered_dir": str(tmp_path)},
     }
     config = validate_document(document, "test", Machine(2, 8192, frozenset({"lo"})))
-    (tmp_path / "suricata.yaml").write_text(render_text(config, SuricataFacts.of_this_machine()))
+    write_rendered(config)
     return config, RulePaths(data_dir=tmp_path / "data", rules_dir=tmp_path / "rules")
 
 

@@ -9,6 +9,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from http.server import ThreadingHTTPServer
 from pathlib import Path
 
@@ -16,11 +17,11 @@ import pytest
 
 from ids2.config.load import Config, validate_document
 from ids2.config.machine import Machine
-from ids2.suricata.render import SuricataFacts, render_text
 from ids2.suricata.rules import RulePaths, RulesError, update_rules
 from ids2.suricata.socket import SuricataSocket
 from tests.integration.suricata.test_live_capture import Quiet, wait_capturing
 from tests.support.netns import HOST_ADDRESS, VethNamespace, veth_namespace
+from tests.support.suricata_files import write_rendered
 
 pytestmark = [
     pytest.mark.capture,
@@ -55,30 +56,33 @@ def sensor(tmp_path: Path) -> Iterator[tuple[VethNamespace, Config, RulePaths]]:
         }
         machine = Machine(os.cpu_count() or 1, 8192, frozenset({network.host_interface}))
         config = validate_document(document, "test", machine)
-        (tmp_path / "suricata.yaml").write_text(
-            render_text(config, SuricataFacts.of_this_machine())
-        )
-        process = subprocess.Popen(
-            [
-                "suricata",
-                "-c",
-                str(tmp_path / "suricata.yaml"),
-                "--af-packet",
-                "-l",
-                str(tmp_path),
-                "--set",
-                f"default-rule-path={rules}",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        try:
-            wait_capturing(network, tmp_path / "suricata.socket", process, 60)
+        write_rendered(config)
+        with running_suricata(network, config, rules, tmp_path):
             yield network, config, RulePaths(data_dir=tmp_path / "data", rules_dir=rules)
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
+
+
+@contextmanager
+def running_suricata(
+    network: VethNamespace, config: Config, rules_dir: Path, log_dir: Path
+) -> Iterator[None]:
+    """Suricata capturing on the namespace's veth with the rendered suricata.yaml and the
+    ruleset of `rules_dir`, until the block ends."""
+    rendered = Path(config["paths"]["rendered_dir"]) / "suricata.yaml"
+    process = subprocess.Popen(
+        [
+            *("suricata", "-c", str(rendered), "--af-packet", "-l", str(log_dir)),
+            *("--set", f"default-rule-path={rules_dir}"),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        wait_capturing(network, Path(config["sensor"]["unix_socket"]), process, 60)
+        yield
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
 
 
 def loaded(config: Config) -> int:

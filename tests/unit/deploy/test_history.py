@@ -81,3 +81,20 @@ def test_push_to_a_remote(tmp_path: Path, rendered: Path) -> None:
         check=True,
     ).stdout.strip()
     assert commit is not None and pushed == commit.revision
+
+
+def test_the_config_file_is_recorded_beside_but_never_restored(
+    tmp_path: Path, rendered: Path
+) -> None:
+    history = ConfigHistory(tmp_path / "history")
+    config = tmp_path / "config.yaml"
+    write(config, "sensor:\n  workers: 2\n")
+    assert history.record(rendered, [], "before an edit", config) is not None
+    write(config, "sensor:\n  workers: 4\n")
+    commit = history.record(rendered, ["suricata.yaml"], "the edit", config)
+    assert commit is not None and "config.yaml" in commit.summary
+    assert history.files_at("HEAD") == {"suricata.yaml": "workers: 2\n"}
+    shown = ["git", "-C", str(tmp_path / "history"), "show", "HEAD~1:config.yaml"]
+    assert subprocess.run(shown, capture_output=True, text=True, check=True).stdout == (
+        "sensor:\n  workers: 2\n"
+    )
