@@ -201,7 +201,9 @@ RAMDISK = Section(
     "The tmpfs RAM disk that holds EVE JSON until the shipper has read it.",
     {
         "mount_point": string(
-            "Where the tmpfs is mounted (the mount unit's name follows from it).",
+            "Where the tmpfs is mounted; Suricata, Vector's bind mount, the controllers and "
+            "status follow it. The appliance's mount unit mounts only the default (another "
+            "path is a RAM disk under `ids2 up` alone, and a warning says so).",
             "/mnt/ram_logs",
             check=checks.absolute_path,
         ),
