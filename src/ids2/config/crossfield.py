@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ids2.config.machine import Machine
+from ids2.config.schema import PACKAGED_RAMDISK
 
 
 def _thresholds(values: dict[str, Any]) -> list[str]:
@@ -157,10 +158,6 @@ def check_relations(values: dict[str, Any], machine: Machine, invalid_paths: set
         if not any(_touches(path, invalid_paths) for path in paths):
             problems.extend(relation(values, machine))
     return problems
-
-
-PACKAGED_RAMDISK = "/mnt/ram_logs"
-"""Where the package's mount unit (mnt-ram_logs.mount) mounts the RAM disk."""
 
 
 def warnings_for(values: dict[str, Any], machine: Machine) -> list[str]:

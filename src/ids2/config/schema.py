@@ -20,6 +20,8 @@ from ids2.config.spec import (
 )
 
 SHIPPING_PACES = ("normal", "reduced", "minimal")
+PACKAGED_RAMDISK = "/mnt/ram_logs"
+"""Where the package's mount unit (mnt-ram_logs.mount) mounts the RAM disk."""
 
 
 def _throttle_level(
@@ -204,7 +206,7 @@ RAMDISK = Section(
             "Where the tmpfs is mounted; Suricata, Vector's bind mount, the controllers and "
             "status follow it. The appliance's mount unit mounts only the default (another "
             "path is a RAM disk under `ids2 up` alone, and a warning says so).",
-            "/mnt/ram_logs",
+            PACKAGED_RAMDISK,
             check=checks.absolute_path,
         ),
         "size_mb": integer("Size of the tmpfs, in MiB.", 512, 16, 65536),

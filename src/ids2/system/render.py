@@ -15,10 +15,11 @@ from pathlib import Path
 
 from ids2.common.rendered import RenderedFile, ValidationError, check_with_tool, tool_missing_note
 from ids2.config.load import Config
+from ids2.config.schema import PACKAGED_RAMDISK
 
 TIMER_DROPIN = "ids2-rules-update.timer.conf"
 MOUNT_DROPIN = "mnt-ram_logs.mount.conf"
-MOUNT_UNIT_POINT = Path("/mnt/ram_logs")
+MOUNT_UNIT_POINT = Path(PACKAGED_RAMDISK)
 """Where the packaged mnt-ram_logs.mount mounts; the drop-in is rendered for that unit."""
 RAMDISK_GROUP = "ids2"
 HEADER = "# Rendered by ids2 from /etc/ids2/config.yaml: edit that file, not this one.\n"
