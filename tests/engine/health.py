@@ -90,6 +90,8 @@ class HealthPump:
         response = self._api.get(url)
         if response.status_code in (404, 409) or "state improper" in response.text:
             return None  # gone, or stopped since it was listed
+        if "healthcheck.log: no such file or directory" in response.text:
+            return None  # removed (compose down) while its check ran
         if "unable to find event" in response.text:
             # podman 4.3 reads the check's exit code back from its events file and, under
             # load, sometimes looks before the "exec died" event is written: the check ran,

@@ -15,6 +15,7 @@ import re
 import signal
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -25,7 +26,7 @@ from ids2.common.apply import apply_files
 from ids2.common.stack_files import stack_dir
 from ids2.config.load import Config, load_config
 from ids2.controllers.metrics import MetricsController
-from ids2.controllers.resource import production_actions
+from ids2.controllers.resource import ResourceController, production_actions
 from ids2.deploy.render import render_all
 from ids2.shipping.vector import CONTAINER_CA_BUNDLE
 from ids2.stack.collector import StackCollector
@@ -208,6 +209,37 @@ def test_a_stopped_container_is_reported_and_restarted_by_the_manager(
     assert manager.wait_healthy(HEALTH_TIMEOUT_SECONDS)["grafana"].ok
 
 
+def test_level_one_from_the_resource_controller_halves_vectors_cpu_alone(
+    running: tuple[StackManager, Config],
+    engine: Engine,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The controller with the shipped levels, at a load between level 1 (50 %) and level 2
+    (58 %): Vector's cgroup quota halves; Prometheus's and Grafana's stay as configured.
+
+    The load is a double of psutil's samples: this shared machine's real load cannot be held
+    between two thresholds. The limits are read back from the kernel."""
+    manager, config = running
+    monkeypatch.setattr("psutil.cpu_percent", lambda percpu=False: [55.0, 55.0])
+    monkeypatch.setattr("psutil.virtual_memory", lambda: SimpleNamespace(percent=20.0))
+    controller = ResourceController(
+        config, StateStore(tmp_path / "run"), production_actions(config)
+    )
+    controller.setup()
+    controller.step()
+    assert controller.level == 1
+    pids = {
+        service: container_of(engine, manager, service).attrs["State"]["Pid"]
+        for service in ("vector", "prometheus", "grafana")
+    }
+    vector = config["stack"]["vector"]["cpus"]
+    assert controller.action_results["vector"] == f"ok: cpus={vector / 2:g}"
+    assert cgroup_cpu_quota(pids["vector"]) == round(vector / 2 * 100_000)
+    for service in ("prometheus", "grafana"):
+        assert cgroup_cpu_quota(pids[service]) == round(config["stack"][service]["cpus"] * 100_000)
+
+
 def test_the_resource_controllers_actions_change_cpu_limits_in_place(
     running: tuple[StackManager, Config], engine: Engine
 ) -> None:
@@ -219,7 +251,7 @@ def test_the_resource_controllers_actions_change_cpu_limits_in_place(
     level = settings_for(config["resources"], 3)
     results = production_actions(config).apply(level)
     for service in ("vector", "prometheus", "grafana"):
-        limit = round(config["stack"][service]["cpus"] * level.container_cpu_factor, 3)
+        limit = round(config["stack"][service]["cpus"] * level.cpu_factor(service), 3)
         assert results[service] == f"ok: cpus={limit:g}"
         pid = before[service]["Pid"]
         assert cgroup_cpu_quota(pid) == round(limit * 100_000)

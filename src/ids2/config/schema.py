@@ -21,6 +21,8 @@ from ids2.config.spec import (
 )
 
 SHIPPING_PACES = ("normal", "reduced", "minimal")
+PACKAGED_RAMDISK = "/mnt/ram_logs"
+"""Where the package's mount unit (mnt-ram_logs.mount) mounts the RAM disk."""
 
 
 def _throttle_level(
@@ -50,14 +52,16 @@ def _throttle_level(
                 1048576,
             ),
             "container_cpu_factor": number(
-                "Factor applied to each stack container's CPU limit (not Redis) at this level.",
+                "Factor applied to Prometheus's and Grafana's CPU limits at this level. "
+                "Vector's follows shipping_pace; Redis, the buffer, is never throttled.",
                 cpu_factor,
                 0.05,
                 1.0,
             ),
             "shipping_pace": choice(
-                "Pace published to the shipping side: reduced and minimal stretch the "
-                "canary and probe intervals and pause backfill.",
+                "Pace of shipping: reduced and minimal divide Vector's CPU limit by 2 and 4 "
+                "and stretch the canary and probe intervals as much, and pause backfill; "
+                "capture keeps its CPU while the RAM disk holds what Vector has not shipped.",
                 pace,
                 SHIPPING_PACES,
             ),
@@ -175,8 +179,10 @@ RAMDISK = Section(
     "The tmpfs RAM disk that holds EVE JSON until the shipper has read it.",
     {
         "mount_point": string(
-            "Where the tmpfs is mounted (the mount unit's name follows from it).",
-            "/mnt/ram_logs",
+            "Where the tmpfs is mounted; Suricata, Vector's bind mount, the controllers and "
+            "status follow it. The appliance's mount unit mounts only the default (another "
+            "path is a RAM disk under `ids2 up` alone, and a warning says so).",
+            PACKAGED_RAMDISK,
             check=checks.absolute_path,
         ),
         "size_mb": integer("Size of the tmpfs, in MiB.", 512, 16, 65536),
@@ -322,7 +328,7 @@ RESOURCES = Section(
             10,
             100,
         ),
-        "level1": _throttle_level(1, 50, 0, 0, 1.0, "normal"),
+        "level1": _throttle_level(1, 50, 0, 0, 1.0, "reduced"),
         "level2": _throttle_level(2, 58, 150, 0, 0.75, "reduced"),
         "level3": _throttle_level(3, 65, 100, 384, 0.5, "minimal"),
     },

@@ -108,6 +108,12 @@ def _sources(config: Config) -> dict[str, Any]:
     return sources
 
 
+def _spool_lean(config: Config) -> bool:
+    """Events go to the spool (no OpenSearch endpoint) without their raw copies."""
+    shipping = config["shipping"]
+    return not shipping["opensearch"]["endpoint"] and not shipping["spool"]["keep_raw"]
+
+
 def _spooled(config: Config) -> list[str]:
     """What goes to the spool's day files when no OpenSearch is configured."""
     return ["split.events", *(["redis_restore"] if redis_in_use(config) else [])]
@@ -131,10 +137,7 @@ def _transforms(config: Config) -> dict[str, Any]:
             },
         },
     }
-    if (
-        not config["shipping"]["opensearch"]["endpoint"]
-        and not config["shipping"]["spool"]["keep_raw"]
-    ):
+    if _spool_lean(config):
         transforms["spool_lean"] = {
             "type": "remap",
             "inputs": _spooled(config),
@@ -242,8 +245,8 @@ def _sinks(config: Config) -> dict[str, Any]:
     elif shipping["opensearch"]["endpoint"]:
         sinks["events"] = _opensearch_sink(config, ["split.events"])
     else:
-        lean = not shipping["spool"]["keep_raw"]
-        sinks["events"] = _file_sink(["spool_lean"] if lean else _spooled(config), prefix)
+        inputs = ["spool_lean"] if _spool_lean(config) else _spooled(config)
+        sinks["events"] = _file_sink(inputs, prefix)
     dead_letter_inputs = ["split.dead_letter", "ecs.dropped"]
     sinks["dead_letter"] = _file_sink(
         dead_letter_inputs + (["redis_restore.dropped"] if redis else []), "dead-letter"

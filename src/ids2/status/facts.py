@@ -21,9 +21,14 @@ from ids2.suricata.collector import (
     latest_events,
     latest_stats,
 )
+from ids2.system.render import mount_unit_name
 from ids2.system.units import systemd_is_running
 
-UNITS = ("suricata.service", "mnt-ram_logs.mount", "ids2-deploy.service", "ids2-rules-update.timer")
+
+def units(config: Config) -> tuple[str, ...]:
+    """The units status reports on, with the RAM disk's mount unit for the configured path."""
+    ramdisk = mount_unit_name(config["ramdisk"]["mount_point"])
+    return ("suricata.service", ramdisk, "ids2-deploy.service", "ids2-rules-update.timer")
 
 
 def _data(store: StateStore, name: str) -> dict[str, Any]:
@@ -31,15 +36,16 @@ def _data(store: StateStore, name: str) -> dict[str, Any]:
     return {} if state is None else state.data
 
 
-def _units() -> dict[str, str]:
+def _units(config: Config) -> dict[str, str]:
     if not systemd_is_running():
         return {}
     import subprocess
 
+    names = units(config)
     states = subprocess.run(
-        ["systemctl", "is-active", *UNITS], capture_output=True, text=True, check=False
+        ["systemctl", "is-active", *names], capture_output=True, text=True, check=False
     ).stdout.split()
-    return dict(zip(UNITS, states, strict=False))
+    return dict(zip(names, states, strict=False))
 
 
 def _capture(config: Config) -> dict[str, Any]:
@@ -85,7 +91,7 @@ def collect_facts(config: Config, store: StateStore) -> dict[str, Any]:
     connectivity, rules = _data(store, "connectivity"), _data(store, "rules")
     reloaded = rules.get("reloaded_at") or rules.get("updated_at")
     return {
-        "units": _units(),
+        "units": _units(config),
         "throttle_level": resource.get("level"),
         "shipping_pace": resource.get("shipping_pace"),
         "capture": _capture(config),

@@ -11,12 +11,15 @@ import os
 import re
 from pathlib import Path
 
-from ids2.system.render import MOUNT_DROPIN, MOUNT_UNIT_POINT, TIMER_DROPIN
+from ids2.system.render import MOUNT_DROPIN, MOUNT_UNIT_POINT, TIMER_DROPIN, mount_unit_name
 from ids2.system.units import systemctl, systemd_is_running
 
 SYSTEMD_DIR = Path("/etc/systemd/system")
 DROPIN_NAME = "50-ids2.conf"
-UNITS = {TIMER_DROPIN: "ids2-rules-update.timer", MOUNT_DROPIN: "mnt-ram_logs.mount"}
+UNITS = {
+    TIMER_DROPIN: "ids2-rules-update.timer",
+    MOUNT_DROPIN: mount_unit_name(str(MOUNT_UNIT_POINT)),
+}
 """Each rendered drop-in, by the unit it belongs to."""
 
 

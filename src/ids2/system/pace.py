@@ -1,4 +1,5 @@
-"""The shipping pace the resource controller publishes, as a factor on non-critical intervals."""
+"""The shipping pace the resource controller publishes: a factor on non-critical intervals,
+and the divisor of Vector's CPU limit (`ids2.system.throttle`)."""
 
 from __future__ import annotations
 

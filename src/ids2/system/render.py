@@ -15,13 +15,35 @@ from pathlib import Path
 
 from ids2.common.rendered import RenderedFile, ValidationError, check_with_tool, tool_missing_note
 from ids2.config.load import Config
+from ids2.config.schema import PACKAGED_RAMDISK
 
 TIMER_DROPIN = "ids2-rules-update.timer.conf"
 MOUNT_DROPIN = "mnt-ram_logs.mount.conf"
-MOUNT_UNIT_POINT = Path("/mnt/ram_logs")
-"""Where mnt-ram_logs.mount mounts: systemd derives a mount unit's name from its path."""
+MOUNT_UNIT_POINT = Path(PACKAGED_RAMDISK)
+"""Where the packaged mnt-ram_logs.mount mounts; the drop-in is rendered for that unit."""
 RAMDISK_GROUP = "ids2"
 HEADER = "# Rendered by ids2 from /etc/ids2/config.yaml: edit that file, not this one.\n"
+
+
+def mount_unit_name(mount_point: str) -> str:
+    """systemd's name for the mount unit of `mount_point`, as `systemd-escape --path
+    --suffix=mount` gives it: a mount unit must be named after its Where=."""
+    parts = [part for part in mount_point.split("/") if part not in ("", ".")]
+    if not parts:
+        return "-.mount"
+    escaped = []
+    for index, character in enumerate("/".join(parts)):
+        if character == "/":
+            escaped.append("-")
+        elif (
+            (character.isascii() and character.isalnum())
+            or character in ":_"
+            or (character == "." and index > 0)
+        ):
+            escaped.append(character)
+        else:
+            escaped.extend(f"\\x{byte:02x}" for byte in character.encode())
+    return "".join(escaped) + ".mount"
 
 
 def timer_dropin(config: Config) -> str:

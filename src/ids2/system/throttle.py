@@ -9,7 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ids2.system.pace import PACE_FACTORS
+
 LEVELS = (1, 2, 3)
+SHIPPER = "vector"
+"""The container whose CPU limit follows the shipping pace rather than the level's factor."""
 
 
 @dataclass(frozen=True)
@@ -21,6 +25,14 @@ class LevelSettings:
     suricata_memory_high_mb: int  # 0: unlimited
     container_cpu_factor: float
     shipping_pace: str
+
+    def cpu_factor(self, service: str) -> float:
+        """The factor on `service`'s configured CPU limit: Vector ships, so a slower pace
+        gives it less CPU (half at reduced, a quarter at minimal) and shipping lags behind
+        capture while the RAM disk holds the EVE; the others take the level's factor."""
+        if service == SHIPPER:
+            return 1 / PACE_FACTORS[self.shipping_pace]
+        return self.container_cpu_factor
 
 
 def thresholds(resources: dict[str, Any]) -> list[int]:

@@ -1,4 +1,5 @@
-"""The real effects of a throttle level: systemd limits on Suricata, container CPU limits.
+"""The real effects of a throttle level: systemd limits on Suricata, container CPU limits
+(Vector's from the shipping pace, Prometheus's and Grafana's from the level's factor).
 
 Each action reports what it did or why it could not; a failure never stops the others or
 the controller. Suricata's limits change at runtime through systemd (never a restart);
@@ -61,7 +62,7 @@ class SystemAndStackActions:
             if not engine:
                 results[service] = "failed: no Docker engine on this machine"
                 continue
-            limit = round(cpus * settings.container_cpu_factor, 3)
+            limit = round(cpus * settings.cpu_factor(service), 3)
             results[service] = _attempt(partial(self._cpu, service, limit))
         return results
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from itertools import pairwise
+
 import pytest
 
 from ids2.config.load import validate_document
@@ -55,8 +58,47 @@ def test_default_levels_tighten_step_by_step() -> None:
         ["CPUQuota=150%", "MemoryHigh=infinity"],
         ["CPUQuota=100%", "MemoryHigh=384M"],
     ]
-    assert [s.container_cpu_factor for s in levels] == [1.0, 0.75, 0.5]
-    assert [s.shipping_pace for s in levels] == ["normal", "reduced", "minimal"]
+    assert [s.cpu_factor("prometheus") for s in levels] == [1.0, 0.75, 0.5]
+    assert [s.shipping_pace for s in levels] == ["reduced", "reduced", "minimal"]
+    assert [s.cpu_factor("vector") for s in levels] == [0.5, 0.5, 0.25]
+
+
+def limits_at(level: int) -> dict[str, object]:
+    """What the actions set at `level` with the default levels: Suricata's properties and
+    each container's CPU limit."""
+    calls: dict[str, object] = {}
+    actions = SystemAndStackActions(
+        {"vector": 1.0, "prometheus": 0.5, "grafana": 0.5},
+        lambda service, cpus: calls.__setitem__(service, cpus),
+    )
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DOCKER_HOST", "unix:///nonexistent.sock")
+        actions.apply(settings_for(RESOURCES, level))
+    return {"suricata": suricata_properties(settings_for(RESOURCES, level)), **calls}
+
+
+def test_level_one_slows_shipping_and_leaves_capture_alone() -> None:
+    """Level 1 halves Vector's CPU: shipping lags and the RAM disk holds the EVE, while
+    Suricata, Prometheus and Grafana keep what level 0 gives them."""
+    assert limits_at(0) == {
+        "suricata": ["CPUQuota=", "MemoryHigh=infinity"],
+        "vector": 1.0,
+        "prometheus": 0.5,
+        "grafana": 0.5,
+    }
+    assert limits_at(1) == {**limits_at(0), "vector": 0.5}
+
+
+def test_no_default_level_acts_as_the_one_below_it() -> None:
+    effects = [limits_at(level) for level in (0, 1, 2, 3)]
+    assert all(lower != higher for lower, higher in pairwise(effects))
+
+
+def test_the_shipping_pace_alone_sets_vectors_limit() -> None:
+    """A level's container factor does not touch Vector; its pace does."""
+    level = settings_for(RESOURCES, 1)
+    custom = replace(level, container_cpu_factor=0.2, shipping_pace="minimal")
+    assert (custom.cpu_factor("vector"), custom.cpu_factor("grafana")) == (0.25, 0.2)
 
 
 def test_container_limits_scale_and_failures_do_not_stop_the_rest(
@@ -74,8 +116,8 @@ def test_container_limits_scale_and_failures_do_not_stop_the_rest(
         {"vector": 1.0, "grafana": 0.5, "prometheus": 0.5}, set_cpu_limit
     )
     results = actions.apply(settings_for(RESOURCES, 3))
-    assert calls == [("vector", 0.5), ("prometheus", 0.25)]
-    assert results["vector"] == "ok: cpus=0.5"
+    assert calls == [("vector", 0.25), ("prometheus", 0.25)]
+    assert results["vector"] == "ok: cpus=0.25"
     assert results["grafana"] == "failed: engine went away"
     assert results["suricata"].startswith("failed: systemd is not PID 1 here")
 
