@@ -11,11 +11,12 @@ so-import-pcap, whose logs the usual shipper picks up. Vector reads these files 
 
 Each event gets `tags` (`pcap:<file name>` and the name given) and `ids2.doc_id`, which
 ecs.vrl takes as the document id. It is a SHA-256 of the event without what Suricata
-numbers afresh on each run (flow_id, parent_id) and with its tags: importing the same
-file under the same tags gives the same ids. In OpenSearch, the ids make a second import
-replace the first, adding nothing. The spool's file sink only appends, so there the
-events whose ids the spool (or a waiting import file) already holds are not handed over
-at all. Under other tags, the events are another import and stored again.
+decides afresh on each run (flow_id and parent_id; a flow record's time and reason) and
+with its tags: importing the same file under the same tags gives the same ids. In
+OpenSearch, the ids make a second import replace the first, adding nothing. The spool's
+file sink only appends, so there the events whose ids the spool (or a waiting import
+file) already holds are not handed over at all. Under other tags, the events are another
+import and stored again.
 
 Files are written whole (renamed into place), at most PART_BYTES each, and only while
 they leave the RAM disk below its high-water mark with HEADROOM_PERCENT to spare, so an
@@ -31,7 +32,7 @@ import json
 import os
 import re
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +60,13 @@ def import_directory(mount_point: Path) -> Path:
 def document_id(event: dict[str, Any], tags: Sequence[str]) -> str:
     """The id of `event` imported under `tags`, the same on every run over the same file."""
     stable = {key: value for key, value in event.items() if key not in RANDOM_PER_RUN}
+    if event.get("event_type") == "flow":
+        # When and why a flow's record was written is a race between Suricata's threads: its
+        # flow manager times the flow out, or the end of the file flushes it first.
+        stable.pop("timestamp", None)
+        flow = stable.get("flow")
+        if isinstance(flow, dict):
+            stable["flow"] = {key: value for key, value in flow.items() if key != "reason"}
     stable["tags"] = sorted(tags)
     text = json.dumps(stable, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode()).hexdigest()
@@ -66,15 +74,16 @@ def document_id(event: dict[str, Any], tags: Sequence[str]) -> str:
 
 def tagged_lines(
     events: Iterable[dict[str, Any]], tags: Sequence[str], import_id: str
-) -> dict[str, bytes]:
-    """The EVE line Vector gets for each event, by document id (an event repeated within
-    the file is one document)."""
-    lines: dict[str, bytes] = {}
+) -> Iterator[tuple[str, bytes]]:
+    """(document id, the EVE line Vector gets) for each event, in order; an event repeated
+    within the file is one document, given once."""
+    given: set[str] = set()
     for event in events:
         doc_id = document_id(event, tags)
-        tagged = {**event, "tags": list(tags), "ids2": {"doc_id": doc_id, "import": import_id}}
-        lines.setdefault(doc_id, json.dumps(tagged, separators=(",", ":")).encode() + b"\n")
-    return lines
+        if doc_id not in given:
+            given.add(doc_id)
+            tagged = {**event, "tags": list(tags), "ids2": {"doc_id": doc_id, "import": import_id}}
+            yield doc_id, json.dumps(tagged, separators=(",", ":")).encode() + b"\n"
 
 
 def spool_files(directory: Path, prefix: str, timestamps: Iterable[Any]) -> list[Path]:
@@ -102,17 +111,18 @@ def stored_ids(paths: Iterable[Path], wanted: set[str]) -> set[str]:
     return found & wanted
 
 
-def parts(lines: Iterable[bytes], size: int = PART_BYTES) -> list[list[bytes]]:
+def parts(lines: Iterable[bytes], size: int = PART_BYTES) -> Iterator[list[bytes]]:
     """`lines` in order, cut into parts of at most `size` bytes (a longer line alone)."""
-    cut: list[list[bytes]] = [[]]
+    part: list[bytes] = []
     used = 0
     for line in lines:
-        if cut[-1] and used + len(line) > size:
-            cut.append([])
-            used = 0
-        cut[-1].append(line)
+        if part and used + len(line) > size:
+            yield part
+            part, used = [], 0
+        part.append(line)
         used += len(line)
-    return [part for part in cut if part]
+    if part:
+        yield part
 
 
 class Handoff:

@@ -23,15 +23,18 @@ from __future__ import annotations
 
 import json
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from ids2.errors import Ids2Error
-from ids2.suricata.render import EVE_STEM
+from ids2.suricata.render import EVE_STEM, RULES_DIR
+from ids2.suricata.rules import RULES_FILE
 
 EVE_FILE = f"{EVE_STEM}.json"
+INSTALLED_RULES = Path(RULES_DIR) / RULES_FILE
 # pcap with microsecond or nanosecond times, in either byte order, and pcapng.
 PCAP_MAGICS = (
     b"\xd4\xc3\xb2\xa1",
@@ -47,7 +50,9 @@ TIMEOUT_SECONDS = 3600
 
 
 class PcapError(Ids2Error):
-    """One capture file could not be imported; the message names it."""
+    """A capture file (or what every import needs) cannot be used; the message names it."""
+
+    exit_status = 2
 
 
 def check_pcap(path: Path) -> None:
@@ -80,10 +85,8 @@ def offline_config(text: str, directory: Path) -> str:
     return "%YAML 1.1\n---\n" + yaml.safe_dump(document, sort_keys=False)
 
 
-def run_offline(
-    pcap: Path, suricata_yaml: Path, rules: Path, scratch: Path
-) -> list[dict[str, Any]]:
-    """Every event Suricata writes for `pcap` with `rules`, in order, `stats` left out.
+def run_offline(pcap: Path, suricata_yaml: Path, rules: Path, scratch: Path) -> Path:
+    """Run Suricata on `pcap` with `rules`; the EVE file it wrote (read it with `events`).
 
     `scratch` is an empty directory that the run may fill. Raises PcapError naming the
     file when it is not a readable capture or Suricata fails on it.
@@ -105,8 +108,15 @@ def run_offline(
         errors = [line for line in output if line.startswith(("E:", "Error"))] or output[-1:]
         raise PcapError(f"{pcap}: Suricata failed ({result.returncode}): {' / '.join(errors[:3])}")
     eve = scratch / EVE_FILE
-    if not eve.exists():
-        return []
+    eve.touch()  # a capture without a single event still leaves an (empty) EVE file
+    return eve
+
+
+def events(eve: Path) -> Iterator[dict[str, Any]]:
+    """The events of an EVE file in order, the run's `stats` left out."""
     with eve.open(encoding="utf-8") as handle:
-        events = [json.loads(line) for line in handle if line.strip()]
-    return [event for event in events if event.get("event_type") not in RUN_EVENTS_LEFT_OUT]
+        for line in handle:
+            if line.strip():
+                event = json.loads(line)
+                if event.get("event_type") not in RUN_EVENTS_LEFT_OUT:
+                    yield event

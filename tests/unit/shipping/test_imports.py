@@ -36,6 +36,29 @@ def test_the_id_ignores_what_suricata_numbers_afresh_on_each_run() -> None:
     assert len(document_id(EVENT, TAGS)) == 64
 
 
+def test_a_flow_record_is_the_same_whether_timed_out_or_flushed_at_the_end() -> None:
+    """Two runs of Suricata 7.0.10 on http-post-file's pcap wrote this flow either way."""
+    flow = {
+        "timestamp": "2022-08-26T07:23:08.246487+0000",
+        "flow_id": 1,
+        "event_type": "flow",
+        "src_ip": "::1",
+        "flow": {"pkts_toserver": 10, "start": "2022-08-26T07:22:57.370907+0000"},
+    }
+    timed_out = {**flow, "flow": {**flow["flow"], "reason": "timeout"}}
+    flushed = {
+        **flow,
+        "flow_id": 2,
+        "timestamp": "2022-08-26T07:23:09.000000+0000",
+        "flow": {**flow["flow"], "reason": "shutdown"},
+    }
+    assert document_id(timed_out, TAGS) == document_id(flushed, TAGS)
+    longer = {**flushed, "flow": {**flushed["flow"], "pkts_toserver": 11}}
+    assert document_id(longer, TAGS) != document_id(flushed, TAGS)
+    later_alert = {**EVENT, "timestamp": "2019-03-04T05:06:08.000000+0000"}
+    assert document_id(later_alert, TAGS) != document_id(EVENT, TAGS)  # only flows
+
+
 def test_the_id_changes_with_the_event_and_with_the_tags() -> None:
     ids = {
         document_id(EVENT, TAGS),
@@ -47,9 +70,13 @@ def test_the_id_changes_with_the_event_and_with_the_tags() -> None:
 
 
 def test_each_line_is_the_event_with_its_tags_id_and_import() -> None:
-    lines = tagged_lines([EVENT, {**EVENT, "flow_id": 5}], TAGS, "run-1")
-    assert len(lines) == 1  # the same event twice in one file is one document
-    ((doc_id, line),) = lines.items()
+    other = {**EVENT, "src_ip": "10.0.0.9"}
+    lines = list(tagged_lines([EVENT, {**EVENT, "flow_id": 5}, other], TAGS, "run-1"))
+    assert [doc_id for doc_id, _line in lines] == [
+        document_id(EVENT, TAGS),  # the same event twice in one file is one document
+        document_id(other, TAGS),
+    ]
+    doc_id, line = lines[0]
     assert line.endswith(b"\n") and line.count(b"\n") == 1
     tagged = json.loads(line)
     assert tagged["tags"] == list(TAGS)
@@ -83,7 +110,8 @@ def test_stored_ids_finds_ids_in_spool_and_import_files(tmp_path: Path) -> None:
         + '"}}'  # a last line without its newline yet
     )
     waiting = tmp_path / "import.json"
-    waiting.write_bytes(tagged_lines([EVENT], TAGS, "run-1")[document_id(EVENT, TAGS)])
+    ((_doc_id, line),) = tagged_lines([EVENT], TAGS, "run-1")
+    waiting.write_bytes(line)
     found = stored_ids(
         [spool, waiting, tmp_path / "gone.json"], wanted | {document_id(EVENT, TAGS)}
     )
@@ -92,8 +120,8 @@ def test_stored_ids_finds_ids_in_spool_and_import_files(tmp_path: Path) -> None:
 
 def test_parts_keep_the_order_and_stay_under_the_size() -> None:
     lines = [b"x" * 40 + b"\n", b"y" * 40 + b"\n", b"z" * 200 + b"\n", b"w\n"]
-    assert parts(lines, size=100) == [lines[:2], [lines[2]], [lines[3]]]
-    assert parts([], size=100) == []
+    assert list(parts(lines, size=100)) == [lines[:2], [lines[2]], [lines[3]]]
+    assert list(parts([], size=100)) == []
 
 
 class Clock:
