@@ -19,11 +19,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import vrl_python
+
 from ids2.config.load import Config
 from ids2.shipping.bulk import BulkIndexer
 from ids2.shipping.vector import CONTAINER_RAMDISK, CONTAINER_SPOOL, vector_config
 from tests.integration.shipping.ecs_documents import as_vector_json
-from tests.integration.shipping.ecs_vrl import runtime, transform
+from tests.integration.shipping.ecs_vrl import transform
 
 
 class VectorImportsDouble:
@@ -38,6 +40,9 @@ class VectorImportsDouble:
         self.ramdisk = Path(ramdisk)
         lean = document["transforms"].get("spool_lean")
         self.lean = lean["source"] if lean else None
+        # A runtime of its own: vrl-python keeps only the last program compiled, and
+        # ecs.vrl takes seconds to compile.
+        self.lean_runtime = vrl_python.VRLRuntime(timezone="UTC")
         self.sink = document["sinks"]["events"]
         self.spool = Path(config["shipping"]["spool"]["directory"])
         self.prefix = config["shipping"]["opensearch"]["index_prefix"]
@@ -69,7 +74,7 @@ class VectorImportsDouble:
         document = transform(line)
         assert "dead_letter_reason" not in document["ids2"], document
         if self.lean is not None:
-            document = runtime().execute(self.lean, document).processed_event
+            document = self.lean_runtime.execute(self.lean, document).processed_event
         self.mapped += 1
         result: dict[str, Any] = as_vector_json(document)
         return result

@@ -5,10 +5,12 @@ summary of the alerts found."""
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 import tempfile
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -37,18 +39,19 @@ class _Import:
     """One run of the command: what every file shares, and the alerts found so far."""
 
     config: Config
+    suricata_yaml: Path
     rules: Path
     handoff: Handoff
     found: Summary
     import_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    earliest: datetime | None = None  # of the alerts found
 
     def one(self, pcap: Path, tags: list[str]) -> tuple[str, list[Path]]:
         """Run, tag and hand over one file; (the line to print, the files handed over)."""
         from ids2.suricata.offline import run_offline
 
-        suricata_yaml = Path(self.config["paths"]["rendered_dir"]) / "suricata.yaml"
         with tempfile.TemporaryDirectory(prefix="ids2-import-") as scratch:
-            eve = run_offline(pcap, suricata_yaml, self.rules, Path(scratch))
+            eve = run_offline(pcap, self.suricata_yaml, self.rules, Path(scratch))
             return self._ship(pcap, eve, tags)
 
     def _ship(self, pcap: Path, eve: Path, tags: list[str]) -> tuple[str, list[Path]]:
@@ -63,6 +66,7 @@ class _Import:
             alert = Alert.from_eve(event)
             if alert is not None:
                 self.found.add(alert)
+                self.earliest = min(alert.time, self.earliest or alert.time)
                 alerts += 1
         known: set[str] = set()
         shipping = self.config["shipping"]
@@ -93,9 +97,12 @@ def _import(args: argparse.Namespace) -> int:
     if not rules.is_file():
         advice = "" if args.rules else ": run `ids2 rules update`, or give --rules FILE"
         raise PcapError(f"no ruleset at {rules}{advice}")
+    suricata_yaml = Path(config["paths"]["rendered_dir"]) / "suricata.yaml"
+    if not suricata_yaml.is_file():
+        raise PcapError(f"{suricata_yaml} does not exist yet: run `ids2 deploy` first")
     if args.tag is not None and not args.tag.strip():
         raise PcapError("--tag: expected a name, got an empty one")
-    run = _Import(config, rules, _handoff(config), Summary())
+    run = _Import(config, suricata_yaml, rules, _handoff(config), Summary())
     handed: list[Path] = []
     status = 0
     for name in args.files:
@@ -113,6 +120,9 @@ def _import(args: argparse.Namespace) -> int:
     except Ids2Error as error:
         print(f"ids2: {error}", file=sys.stderr)
         status = max(status, error.exit_status)
+    tags = [args.tag] if args.tag else [f"pcap:{Path(name).name}" for name in args.files]
+    if run.earliest is not None and len(tags) == 1:  # pcap times are old: say how to look
+        print(f"their alerts: ids2 alerts --tag {shlex.quote(tags[0])} --since {run.earliest:%F}")
     print(output.summary_text(run.found))
     return status
 

@@ -6,6 +6,7 @@ real OpenSearch node; a second import adds nothing; bad files among good ones.""
 from __future__ import annotations
 
 import json
+import shlex
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -60,6 +61,14 @@ def pcap_of(case: dict[str, Any]) -> Path:
 def sensor(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """A sensor's config (spool, keeping the raw EVE for the checks) with its rendered
     suricata.yaml and RAM disk; yields the directory that holds them."""
+    spool = {"directory": str(tmp_path / "spool"), "keep_raw": True}
+    write_config(tmp_path, monkeypatch, {"spool": spool})
+    yield tmp_path
+
+
+@pytest.fixture
+def lean_sensor(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """The same with the default spool, its documents without their raw copies."""
     write_config(tmp_path, monkeypatch, {"spool": {"directory": str(tmp_path / "spool")}})
     yield tmp_path
 
@@ -68,7 +77,7 @@ def write_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shipping: dict
     document = {
         "sensor": {"interface": "lo", "name": "sensor-a"},
         "ramdisk": {"mount_point": str(tmp_path / "ram")},
-        "shipping": {**shipping, "spool": {"keep_raw": True, **shipping.get("spool", {})}},
+        "shipping": shipping,
         "paths": {"rendered_dir": str(tmp_path / "rendered"), "state_dir": str(tmp_path)},
     }
     path = tmp_path / "config.yaml"
@@ -87,13 +96,16 @@ def run(capsys: pytest.CaptureFixture[str], *arguments: str) -> tuple[int, str, 
     return status, captured.out, captured.err
 
 
-def stored_eve(capsys: pytest.CaptureFixture[str], *arguments: str) -> list[dict[str, Any]]:
-    """The EVE object of every alert `ids2 alerts --json` shows."""
+def stored(capsys: pytest.CaptureFixture[str], *arguments: str) -> list[dict[str, Any]]:
+    """Every alert document `ids2 alerts --json` shows."""
     status, out, _ = run(capsys, "alerts", "--json", "--limit", "1000", *EVER, *arguments)
     assert status == 0
-    if out == "no alerts\n":
-        return []
-    return [json.loads(line)["suricata"]["eve"] for line in out.splitlines()]
+    return [] if out == "no alerts\n" else [json.loads(line) for line in out.splitlines()]
+
+
+def stored_eve(capsys: pytest.CaptureFixture[str], *arguments: str) -> list[dict[str, Any]]:
+    """The EVE object of every alert `ids2 alerts --json` shows."""
+    return [document["suricata"]["eve"] for document in stored(capsys, *arguments)]
 
 
 def spool_bytes(directory: Path) -> dict[str, bytes]:
@@ -116,25 +128,29 @@ def test_corpus_pcaps_give_their_expected_alerts_under_their_tag(
     assert failed_checks(alert_checks(case), alerts) == []
     assert {tuple(alert["tags"]) for alert in alerts} == {(f"pcap:{case['pcap']}", case["name"])}
     assert stored_eve(capsys, "--tag", f"pcap:{case['pcap']}") == alerts
-    # What the command printed is `ids2 alerts --summary` of the same alerts.
-    status, summary, _ = run(capsys, "alerts", "--summary", "--tag", case["name"], *EVER)
+    # It printed how to see them, and `ids2 alerts --summary` of the same alerts.
+    first, hint, *_ = out.splitlines()
+    assert first.startswith(f"{pcap_of(case)}: ")
+    assert hint.startswith(f"their alerts: ids2 alerts --tag {case['name']} --since ")
+    status, summary, _ = run(capsys, *shlex.split(hint)[3:], "--summary")
     assert out.endswith(summary)
-    assert out.startswith(f"{pcap_of(case)}: ")
-    print(out.splitlines()[0])
+    assert summary.startswith(f"{len(alerts)} alert(s)\n")
+    print(first)
 
 
 def test_a_second_import_adds_nothing_another_tag_is_another_import(
-    sensor: Path, capsys: pytest.CaptureFixture[str]
+    lean_sensor: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    sensor = lean_sensor
     case = next(case for case in CASES if case["name"] == "http-async")
     rules = str(rules_of(case, sensor))
     config = load_config(sensor / "config.yaml")
     with VectorImportsDouble(config) as vector:
         first = run(capsys, "import-pcap", str(pcap_of(case)), "--tag", "a", "--rules", rules)
-        stored = spool_bytes(sensor / "spool")
+        before = spool_bytes(sensor / "spool")
         mapped = vector.mapped
         again = run(capsys, "import-pcap", str(pcap_of(case)), "--tag", "a", "--rules", rules)
-        assert spool_bytes(sensor / "spool") == stored  # not one byte more
+        assert spool_bytes(sensor / "spool") == before  # not one byte more
         assert vector.mapped == mapped  # nothing handed to Vector at all
         other = run(capsys, "import-pcap", str(pcap_of(case)), "--tag", "b", "--rules", rules)
     events = int(first[1].split(": ")[1].split()[0])
@@ -146,7 +162,11 @@ def test_a_second_import_adds_nothing_another_tag_is_another_import(
     assert f"{events} handed to Vector\n" in other[1]
     assert first[0] == again[0] == other[0] == 0
     assert first[1].split("\n", 1)[1] == again[1].split("\n", 1)[1]  # the same summary
-    assert len(stored_eve(capsys, "--tag", "a")) == len(stored_eve(capsys, "--tag", "b")) == 2
+    tagged = {tag: stored(capsys, "--tag", tag) for tag in ("a", "b")}
+    assert [len(alerts) for alerts in tagged.values()] == [2, 2]
+    for tag, alerts in tagged.items():
+        assert {tuple(document["tags"]) for document in alerts} == {("pcap:input.pcap", tag)}
+        assert "original" not in alerts[0]["event"]  # the lean spool's documents
 
 
 def test_bad_files_get_one_line_each_and_the_others_still_import(
@@ -183,17 +203,23 @@ def test_bad_files_get_one_line_each_and_the_others_still_import(
     assert failed_checks(alert_checks(case), stored_eve(capsys, "--tag", "mixed")) == []
 
 
-def test_without_a_ruleset_or_a_ram_disk_nothing_runs(
+def test_without_a_ruleset_a_config_or_a_ram_disk_nothing_runs(
     sensor: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    case = CASES[0]
-    status, out, err = run(capsys, "import-pcap", str(pcap_of(case)), "--rules", "/nonexistent")
+    pcap, rules = str(pcap_of(CASES[0])), str(rules_of(CASES[0], sensor))
+    status, out, err = run(capsys, "import-pcap", pcap, "--rules", "/nonexistent")
     assert (status, out, err) == (2, "", "ids2: no ruleset at /nonexistent\n")
+    status, out, err = run(capsys, "import-pcap", pcap, "--rules", rules, "--tag", " ")
+    assert (status, out, err) == (2, "", "ids2: --tag: expected a name, got an empty one\n")
     (sensor / "ram").rmdir()
-    rules = str(rules_of(case, sensor))
-    status, out, err = run(capsys, "import-pcap", str(pcap_of(case)), "--rules", rules)
+    status, out, err = run(capsys, "import-pcap", pcap, "--rules", rules)
     assert (status, out) == (2, "")
     assert err == f"ids2: the RAM disk {sensor / 'ram'} is not there: start the sensor first\n"
+    (sensor / "rendered/suricata.yaml").unlink()
+    status, out, err = run(capsys, "import-pcap", pcap, "--rules", rules)
+    assert (status, out) == (2, "")
+    expected = f"{sensor / 'rendered/suricata.yaml'} does not exist yet: run `ids2 deploy` first"
+    assert err == f"ids2: {expected}\n"
 
 
 def test_opensearch_holds_the_expected_alerts_once(
