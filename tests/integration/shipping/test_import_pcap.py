@@ -75,7 +75,7 @@ def lean_sensor(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pat
 
 def write_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shipping: dict[str, Any]) -> None:
     document = {
-        "sensor": {"interface": "lo", "name": "sensor-a"},
+        "sensor": {"interface": "lo", "name": "sensor-a", "unix_socket": str(tmp_path / "socket")},
         "ramdisk": {"mount_point": str(tmp_path / "ram")},
         "shipping": shipping,
         "paths": {"rendered_dir": str(tmp_path / "rendered"), "state_dir": str(tmp_path)},
@@ -124,6 +124,9 @@ def test_corpus_pcaps_give_their_expected_alerts_under_their_tag(
     assert (status, err) == (0, "")
     assert vector.mapped > 0
     assert list((sensor / "ram/import").iterdir()) == []  # all taken, nothing left behind
+    # Nothing of the live Suricata's: no EVE or alerts file on the RAM disk, no socket.
+    assert [path.name for path in (sensor / "ram").iterdir()] == ["import"]
+    assert not (sensor / "socket").exists()
     alerts = stored_eve(capsys, "--tag", case["name"])
     assert failed_checks(alert_checks(case), alerts) == []
     assert {tuple(alert["tags"]) for alert in alerts} == {(f"pcap:{case['pcap']}", case["name"])}
