@@ -7,9 +7,7 @@ from __future__ import annotations
 import argparse
 import shlex
 import sys
-import tempfile
-import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -43,11 +41,13 @@ class _Import:
     rules: Path
     handoff: Handoff
     found: Summary
-    import_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    import_id: str
     earliest: datetime | None = None  # of the alerts found
 
     def one(self, pcap: Path, tags: list[str]) -> tuple[str, list[Path]]:
         """Run, tag and hand over one file; (the line to print, the files handed over)."""
+        import tempfile
+
         from ids2.suricata.offline import run_offline
 
         with tempfile.TemporaryDirectory(prefix="ids2-import-") as scratch:
@@ -87,6 +87,8 @@ class _Import:
 
 
 def _import(args: argparse.Namespace) -> int:
+    import uuid
+
     from ids2.alerts import output
     from ids2.alerts.summary import Summary
     from ids2.errors import Ids2Error
@@ -102,7 +104,7 @@ def _import(args: argparse.Namespace) -> int:
         raise PcapError(f"{suricata_yaml} does not exist yet: run `ids2 deploy` first")
     if args.tag is not None and not args.tag.strip():
         raise PcapError("--tag: expected a name, got an empty one")
-    run = _Import(config, suricata_yaml, rules, _handoff(config), Summary())
+    run = _Import(config, suricata_yaml, rules, _handoff(config), Summary(), uuid.uuid4().hex)
     handed: list[Path] = []
     status = 0
     for name in args.files:
