@@ -38,13 +38,13 @@ from typing import Any
 
 from ids2.errors import Ids2Error
 from ids2.shipping.bulk import index_name
+from ids2.shipping.spool import line_blocks
 
 IMPORT_DIRECTORY = "import"
 PART_BYTES = 16 << 20
 HEADROOM_PERCENT = 10
 RANDOM_PER_RUN = ("flow_id", "parent_id")  # Suricata seeds its flow ids anew each run
 DOC_ID = re.compile(rb'"doc_id":"([0-9a-f]{64})"')
-READ_CHUNK_BYTES = 8 << 20
 POLL_SECONDS = 0.2
 
 
@@ -101,13 +101,8 @@ def stored_ids(paths: Iterable[Path], wanted: set[str]) -> set[str]:
         except FileNotFoundError:
             continue  # no such day yet, or Vector took the import file meanwhile
         with handle:
-            rest = b""
-            while chunk := handle.read(READ_CHUNK_BYTES):
-                block = rest + chunk
-                end = block.rfind(b"\n") + 1
-                block, rest = block[:end], block[end:]
+            for block in line_blocks(handle):
                 found.update(match.decode() for match in DOC_ID.findall(block))
-            found.update(match.decode() for match in DOC_ID.findall(rest))
     return found & wanted
 
 
