@@ -206,6 +206,21 @@ def test_bad_files_get_one_line_each_and_the_others_still_import(
     assert failed_checks(alert_checks(case), stored_eve(capsys, "--tag", "mixed")) == []
 
 
+def test_checksums_a_host_left_to_its_card_raise_nothing(
+    sensor: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """http-post-file was captured on loopback (checksums never filled in): with Debian's
+    decoder-event rules, `-k none` alone still raised 28 "TCPv6 invalid checksum" alerts."""
+    decoder = Path("/etc/suricata/rules/decoder-events.rules")
+    assert "TCPv6 invalid checksum" in decoder.read_text()
+    case = next(case for case in CASES if case["name"] == "http-post-file")
+    with VectorImportsDouble(load_config(sensor / "config.yaml")):
+        status, out, _ = run(capsys, "import-pcap", str(pcap_of(case)), "--rules", str(decoder))
+    assert status == 0
+    assert out.startswith(f"{pcap_of(case)}: 14 events, 0 alerts; 14 handed to Vector\n")
+    assert out.endswith("no alerts\n")
+
+
 def test_without_a_ruleset_a_config_or_a_ram_disk_nothing_runs(
     sensor: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
