@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ids2.alerts.alert import Alert, AlertsError
 from ids2.alerts.query import Query
+from ids2.shipping.spool import line_blocks
 
 MARKERS = (b'"kind":"alert"', b'"kind": "alert"')
 CHUNK_BYTES = 8 << 20
@@ -45,13 +46,8 @@ def candidate_lines(path: Path) -> Iterator[bytes]:
     except OSError as error:
         raise AlertsError(f"cannot read {path}: {error.strerror}") from None
     with handle:
-        rest = b""
-        while chunk := handle.read(CHUNK_BYTES):
-            block = rest + chunk
-            end = block.rfind(b"\n") + 1
-            block, rest = block[:end], block[end:]
+        for block in line_blocks(handle, CHUNK_BYTES):
             yield from _marked(block)
-        yield from _marked(rest)  # a last line without its newline (still being written)
 
 
 def _marked(block: bytes) -> Iterator[bytes]:

@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "run",
     "status",
     "alerts",
+    "import_pcap",
     "rules",
     "spool",
     "notify",

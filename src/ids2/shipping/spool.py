@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from ids2.shipping.bulk import BulkIndexer, BulkResult
 
@@ -90,6 +91,18 @@ class _Progress:
         temporary = self.path.with_name(self.path.name + ".new")
         temporary.write_text(json.dumps(self.offsets, sort_keys=True), encoding="utf-8")
         os.replace(temporary, self.path)
+
+
+def line_blocks(handle: BinaryIO, chunk_bytes: int = READ_CHUNK_BYTES) -> Iterator[bytes]:
+    """What `handle` holds as blocks of whole lines, the last block being the line still
+    without its newline (a writer is at it), so a search never sees half a line."""
+    rest = b""
+    while chunk := handle.read(chunk_bytes):
+        block = rest + chunk
+        end = block.rfind(b"\n") + 1
+        yield block[:end]
+        rest = block[end:]
+    yield rest
 
 
 def _batches(path: Path, start: int, size: int) -> Iterator[tuple[list[bytes], int]]:

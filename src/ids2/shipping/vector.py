@@ -2,7 +2,7 @@
 
 Topology (docs/shipping.md explains each choice, the Redis spill-over and its limits):
 
-    eve, canary (file sources on the RAM disk) -> ecs (ecs.vrl) -> split (route)
+    eve, canary, imports (file sources on the RAM disk) -> ecs (ecs.vrl) -> split (route)
     split.dead_letter, ecs.dropped, redis_restore.dropped -> dead_letter (spool directory)
     endpoint and Redis: split.events -> redis_spill (RPUSH) ~ Redis list ~ redis_drain (BLPOP)
                         -> redis_restore -> events (OpenSearch, disk buffer that blocks)
@@ -24,6 +24,7 @@ from ids2.common.aws_endpoint import endpoint_region
 from ids2.common.env_files import env_safe
 from ids2.common.rendered import RenderedFile
 from ids2.config.load import Config, load_secrets
+from ids2.shipping.imports import IMPORT_DIRECTORY
 from ids2.shipping.vector_check import (
     CONTAINER_VRL_DIR,
     EnvironmentReference,
@@ -46,6 +47,8 @@ MIB = 1024 * 1024
 REMOVE_AFTER_MARGIN_SECONDS = 30
 # The verify controller opens the canary file for each line it appends, so it may go soon.
 CANARY_REMOVE_AFTER_SECONDS = 5
+# ids2 import-pcap renames each file into place whole: once read to the end, it is done.
+IMPORT_REMOVE_AFTER_SECONDS = 5
 REDIS_BATCH_TIMEOUT_SECONDS = 0.1
 # Events come back from Redis as plain JSON: drop what the redis source adds, and make
 # @timestamp a timestamp again, so the daily index is the event's day and not today's
@@ -94,6 +97,11 @@ def _sources(config: Config) -> dict[str, Any]:
             "include": [f"{CONTAINER_RAMDISK}/canary/*.json"],
             "remove_after_secs": CANARY_REMOVE_AFTER_SECONDS,
         },
+        "imports": {
+            **common,
+            "include": [f"{CONTAINER_RAMDISK}/{IMPORT_DIRECTORY}/*.json"],
+            "remove_after_secs": IMPORT_REMOVE_AFTER_SECONDS,
+        },
         "vector_metrics": {"type": "internal_metrics", "scrape_interval_secs": 10.0},
     }
     if redis_in_use(config):
@@ -123,7 +131,7 @@ def _transforms(config: Config) -> dict[str, Any]:
     transforms: dict[str, Any] = {
         "ecs": {
             "type": "remap",
-            "inputs": ["eve", "canary"],
+            "inputs": ["eve", "canary", "imports"],
             "file": f"{CONTAINER_VRL_DIR}/ecs.vrl",
             "drop_on_error": True,
             "reroute_dropped": True,

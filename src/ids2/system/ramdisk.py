@@ -40,6 +40,15 @@ def usage_ratio(directory: Path) -> float:
     return 1 - stats.f_bavail * stats.f_frsize / total if total else 0.0
 
 
+def room_below(directory: Path, percent: float) -> int:
+    """Bytes that can still be written to the file system holding `directory` before it is
+    `percent` % full (0 when it is already past that)."""
+    stats = os.statvfs(directory)
+    total = stats.f_blocks * stats.f_frsize
+    used = total - stats.f_bavail * stats.f_frsize
+    return max(int(total * percent / 100) - used, 0)
+
+
 def rotated_files(directory: Path, stem: str = "eve") -> list[Path]:
     """One stream's files oldest first, without the newest one (Suricata is writing it)."""
     files = sorted(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import json
 import re
@@ -207,6 +208,19 @@ def test_canary_is_marked_for_filtering() -> None:
 def test_document_id_is_deterministic_per_line() -> None:
     first, again, other = transform(base()), transform(base()), transform(base(src_port=1))
     assert first["ids2"]["doc_id"] == again["ids2"]["doc_id"] != other["ids2"]["doc_id"]
+
+
+def test_an_imported_event_keeps_its_tags_and_brings_its_id() -> None:
+    """ids2 import-pcap's additions: its tags (strings only) and a 64-hex id, which wins
+    over the line's hash; anything else there is left alone."""
+    given = "ab" * 32
+    document = transform(base(tags=["pcap:a.pcap", 7, "case"], ids2={"doc_id": given}))
+    assert document["tags"] == ["pcap:a.pcap", "case"]
+    assert document["ids2"]["doc_id"] == given
+    for odd in ("AB" * 32, "ab" * 31, 12):
+        line = base(ids2={"doc_id": odd})
+        assert transform(line)["ids2"]["doc_id"] == hashlib.sha256(line.encode()).hexdigest()
+    assert "tags" not in transform(base())
 
 
 def test_only_functions_of_the_pinned_vector_release() -> None:

@@ -14,6 +14,7 @@ from ids2.config.machine import Machine
 from ids2.errors import ConfigError
 from ids2.shipping.vector import (
     CANARY_REMOVE_AFTER_SECONDS,
+    IMPORT_REMOVE_AFTER_SECONDS,
     MIN_DISK_BUFFER_BYTES,
     REMOVE_AFTER_MARGIN_SECONDS,
     render,
@@ -159,13 +160,18 @@ def test_a_password_that_would_break_interpolation_is_refused(tmp_path: Path) ->
 
 @pytest.mark.parametrize("rotate", [10, 60, 3600])
 def test_eve_files_are_deleted_only_after_suricata_has_moved_on(rotate: int) -> None:
-    sources = parsed({"ramdisk": {"rotate_interval_seconds": rotate}})["sources"]
-    eve, canary = sources["eve"], sources["canary"]
+    document = parsed({"ramdisk": {"rotate_interval_seconds": rotate}})
+    sources = document["sources"]
+    eve, canary, imports = sources["eve"], sources["canary"], sources["imports"]
     assert eve["include"] == ["/mnt/ram_logs/eve-*.json"]
     assert eve["remove_after_secs"] == rotate + REMOVE_AFTER_MARGIN_SECONDS > rotate
     assert canary["include"] == ["/mnt/ram_logs/canary/*.json"]
     assert canary["remove_after_secs"] == CANARY_REMOVE_AFTER_SECONDS
-    for source in (eve, canary):
+    # ids2 import-pcap's files, each renamed into place whole (not matched before: *.part)
+    assert imports["include"] == ["/mnt/ram_logs/import/*.json"]
+    assert imports["remove_after_secs"] == IMPORT_REMOVE_AFTER_SECONDS
+    assert document["transforms"]["ecs"]["inputs"] == ["eve", "canary", "imports"]
+    for source in (eve, canary, imports):
         assert source["fingerprint"]["strategy"] == "checksum"  # inodes repeat after a reboot
         assert source["read_from"] == "beginning"
 

@@ -7,7 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from ids2.system.ramdisk import GuardReport, count_lines, enforce, prune_alerts, rotated_files
+from ids2.system.ramdisk import (
+    GuardReport,
+    count_lines,
+    enforce,
+    prune_alerts,
+    room_below,
+    rotated_files,
+)
 
 
 def test_newest_file_is_never_a_candidate(tmp_path: Path) -> None:
@@ -65,3 +72,12 @@ def test_above_the_mark_alerts_copies_go_first_and_are_not_counted_lost(
 def test_lines_are_counted_across_chunks(tmp_path: Path, content: bytes, events: int) -> None:
     (tmp_path / "eve-1.json").write_bytes(content)
     assert count_lines(tmp_path / "eve-1.json") == events
+
+
+def test_room_below_a_fill_level(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A 100-block file system with 30 blocks free to unprivileged writers: 70 % used."""
+    stats = os.statvfs_result((4096, 4096, 100, 35, 30, 0, 0, 0, 0, 255))
+    monkeypatch.setattr("ids2.system.ramdisk.os.statvfs", lambda directory: stats)
+    assert room_below(tmp_path, 80) == 10 * 4096
+    assert room_below(tmp_path, 70) == 0
+    assert room_below(tmp_path, 50) == 0
