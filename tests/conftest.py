@@ -18,11 +18,11 @@ from contextlib import ExitStack
 import pytest
 
 from tests.opensearch.front import TEST_CREDENTIALS, NodeFront
-from tests.opensearch.node import VERSION, NodeError, OpenSearchNode, fetch
+from tests.opensearch.node import VERSION, NodeError, OpenSearchNode, fetch, java_home
 from tests.opensearch.security import PLUGIN, NodeSecurity
+from tests.opensearch.security import VERSION as SECURE_VERSION
 from tests.opensearch.target import NodeTarget
 
-SECURE_VERSION = "2.19.4"
 NODE_FIXTURES = {"opensearch_node", "opensearch", "secure_node", "secure_opensearch"}
 _started: list[tuple[str, OpenSearchNode]] = []
 
@@ -41,7 +41,10 @@ def _session_node(
 ) -> Iterator[OpenSearchNode]:
     problem = ""
     try:
-        node = OpenSearchNode(fetch(version, *plugins), security=security)
+        # The secure node's version is fixed by its plugin, whatever IDS2_OPENSEARCH_VERSION
+        # says, so it keeps the default JDK (2.19 does not start on Java 25).
+        java = java_home(pinned=security is not None)
+        node = OpenSearchNode(fetch(version, *plugins, java=java), security=security, java=java)
         node.start()
     except NodeError as error:
         problem = str(error)

@@ -39,23 +39,25 @@ class NodeError(RuntimeError):
     """The distribution could not be fetched, or the node did not come up."""
 
 
-def fetch(version: str = VERSION, *plugins: str) -> Path:
-    """The unpacked distribution's home, with `plugins` (ARTIFACT:VERSION) installed;
-    raises NodeError with fetch.sh's one line."""
+def fetch(version: str = VERSION, *plugins: str, java: str = "") -> Path:
+    """The unpacked distribution's home, with `plugins` (ARTIFACT:VERSION) installed by the
+    JDK `java` (else java_home()); raises NodeError with fetch.sh's one line."""
     done = subprocess.run(
         ["sh", str(FETCH), version, *plugins],
         capture_output=True,
         text=True,
-        env={**os.environ, "JAVA_HOME": java_home()},
+        env={**os.environ, "JAVA_HOME": java or java_home()},
     )
     if done.returncode != 0:
         raise NodeError(done.stderr.strip().splitlines()[-1] if done.stderr else "fetch failed")
     return Path(done.stdout.strip())
 
 
-def java_home() -> str:
-    """$IDS2_OPENSEARCH_JAVA_HOME (3.x needs Java 21+), $JAVA_HOME, else the `java` on PATH."""
-    for name in ("IDS2_OPENSEARCH_JAVA_HOME", "JAVA_HOME"):
+def java_home(pinned: bool = False) -> str:
+    """$IDS2_OPENSEARCH_JAVA_HOME (3.x needs Java 21+; not for a `pinned` version, which
+    keeps the default JDK), $JAVA_HOME, else the `java` on PATH."""
+    names = ("JAVA_HOME",) if pinned else ("IDS2_OPENSEARCH_JAVA_HOME", "JAVA_HOME")
+    for name in names:
         if os.environ.get(name):
             return os.environ[name]
     java = shutil.which("java")
@@ -79,9 +81,11 @@ class OpenSearchNode:
         home: Path,
         settings: dict[str, Any] | None = None,
         security: NodeSecurity | None = None,
+        java: str = "",
     ) -> None:
         self.directory = Path(tempfile.mkdtemp(prefix="ids2-opensearch-"))
         self.security = security
+        self.java = java or java_home()
         self.port = free_port()
         self.settings = {
             "cluster.name": "ids2-test",
@@ -132,7 +136,7 @@ class OpenSearchNode:
             .replace("HeapDumpPath=data", f"HeapDumpPath={self.directory}/data")
         )
         if self.security is not None:
-            self.security.write(config, self.home, java_home())
+            self.security.write(config, self.home, self.java)
         if os.geteuid() == 0:
             owned = [self.directory / "data", self.directory / "logs", config, *config.rglob("*")]
             for path in (self.directory, *owned):
@@ -144,7 +148,7 @@ class OpenSearchNode:
         config = self._write_config()
         environment = {
             **os.environ,
-            "JAVA_HOME": java_home(),
+            "JAVA_HOME": self.java,
             "OPENSEARCH_PATH_CONF": str(config),
             "OPENSEARCH_JAVA_OPTS": "-Xms512m -Xmx512m",
         }

@@ -28,7 +28,9 @@ from tests.support.tls_certs import CertificateAuthority, leaf, make_ca
 USER = "ids2"
 HOSTNAME = "localhost"
 CERT_VALID_DAYS = 30
+# The newest security plugin Maven Central serves, and the OpenSearch it was built for.
 PLUGIN = "opensearch-security:2.19.4.0"
+VERSION = "2.19.4"
 
 
 def _config_file(kind: str, entries: dict[str, Any]) -> str:
