@@ -32,13 +32,13 @@ class NodeTarget:
         return validate_document({"shipping": {"opensearch": values}}, "test", MACHINE)
 
     def secure_config(
-        self, directory: Path, password: str | None = None, **opensearch: Any
+        self, directory: Path, password: str | None = None, username: str = "", **opensearch: Any
     ) -> Config:
         """A config shipping to the secure node with basic auth and its CA bundle, from a
-        secrets file in `directory` with the user's password (or `password`)."""
-        assert self.security is not None, "only the secure node has a user"
+        secrets file in `directory` with the user's password (or `username`, `password`)."""
+        assert self.security is not None, "only the secure node has users"
         secrets_file = directory / "secrets.yaml"
-        secrets_file.write_text(self.security.secrets(password))
+        secrets_file.write_text(self.security.secrets(password, username))
         secrets_file.chmod(0o600)
         values = {"auth": "basic", "ca_bundle": self.security.ca_bundle, **opensearch}
         config = self.config(**values)

@@ -15,8 +15,15 @@ from ids2.shipping.bulk import BulkIndexer, index_name
 from ids2.shipping.canary_sinks import OpenSearchSink
 from ids2.shipping.opensearch.client import make_client
 from ids2.shipping.opensearch.http import make_http_client
-from ids2.shipping.opensearch.setup import index_template, policy_id, prepare, template_name
+from ids2.shipping.opensearch.setup import (
+    OpenSearchSetupError,
+    index_template,
+    policy_id,
+    prepare,
+    template_name,
+)
 from tests.integration.shipping.ecs_documents import ecs_documents, ecs_lines
+from tests.opensearch.security import READER
 from tests.opensearch.target import NodeTarget
 
 pytestmark = pytest.mark.integration
@@ -103,3 +110,23 @@ def test_a_wrong_password_is_refused(tmp_path: Path, secure_opensearch: NodeTarg
 def test_an_untrusted_certificate_is_refused(tmp_path: Path, secure_opensearch: NodeTarget) -> None:
     checks = probe_round(secure_opensearch.secure_config(tmp_path, ca_bundle=""), budget=30)
     assert not checks["tls"].ok
+
+
+def test_prepare_explains_the_security_plugins_refusals(
+    tmp_path: Path, secure_opensearch: NodeTarget
+) -> None:
+    """The plugin's own 401, and its 403 for a user whose role (readall) may not write
+    templates, read as what to fix."""
+    assert secure_opensearch.security is not None
+    wrong = secure_opensearch.secure_config(tmp_path, "wrong-password")
+    with pytest.raises(OpenSearchSetupError, match="401 Unauthorized: check opensearch_username"):
+        prepare(make_client(wrong, timeout=30), wrong)
+    reader = secure_opensearch.secure_config(
+        tmp_path, secure_opensearch.security.reader_password, READER
+    )
+    with pytest.raises(
+        OpenSearchSetupError,
+        match=f"fine-grained access control refuses {READER} the permission "
+        "indices:admin/index_template/",
+    ):
+        prepare(make_client(reader, timeout=30), reader)
