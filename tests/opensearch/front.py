@@ -1,16 +1,18 @@
 """NodeFront: a double in front of a real node, only for what no node can do (not OpenSearch).
 
-TLS and basic auth are the real node's own (the secure node, tests/opensearch/security.py):
-the front checks no password and forwards the client's Authorization header. What it adds:
+Passwords and the TLS tests are the secure node's own (tests/opensearch/security.py): the
+front checks no password and forwards the client's Authorization header. What it adds:
 - SigV4, which only AWS's service checks: `auth="aws"` verifies the signature with
   `tests/doubles/sigv4.py` (403 as AWS answers it), over TLS when given a server context;
 - faults on demand, which a node makes only under conditions a test cannot time: queued
   statuses or delays for the next requests, and a certificate the test chooses (an expired
   one);
-- the ISM endpoints: the index-management plugin is not on Maven Central at any version, so
-  `/_plugins/_ism/...` is answered by the ISM double (`tests/doubles/ism.py`) on the node's
+- the ISM endpoints: the index-management plugin is not on Maven Central (see
+  tests/doubles/ism.py for what was refused), so `/_plugins/_ism/...` is answered by the ISM double (`tests/doubles/ism.py`) on the node's
   real indices;
-- a record of every request.
+- a record of every request;
+- TLS of its own (`tls`) where a client must reach it over https: SigV4, and deploys to the
+  secure node whose ISM calls it answers.
 Everything else goes to the node unchanged (over TLS trusting `node_context` when the node
 speaks https), and its answers come back unchanged.
 """
