@@ -8,8 +8,8 @@ front checks no password and forwards the client's Authorization header. What it
   statuses or delays for the next requests, and a certificate the test chooses (an expired
   one);
 - the ISM endpoints: the index-management plugin is not on Maven Central (see
-  tests/doubles/ism.py for what was refused), so `/_plugins/_ism/...` is answered by the ISM double (`tests/doubles/ism.py`) on the node's
-  real indices;
+  tests/doubles/ism.py for what was refused), so `/_plugins/_ism/...` is answered by the
+  ISM double on the node's real indices;
 - a record of every request;
 - TLS of its own (`tls`) where a client must reach it over https: SigV4, and deploys to the
   secure node whose ISM calls it answers.
