@@ -14,9 +14,11 @@ SLOW_SUITES := opensearch or capture or engine or system
 deps:
 	sh tests/system-deps.sh
 
-## The pinned OpenSearch distribution from Maven Central, cached by version (tests/opensearch/).
+## The pinned OpenSearch distributions from Maven Central, cached by version (tests/opensearch/):
+## the plain one, and 2.19.4 with the security plugin (versions as in tests/opensearch/security.py).
 opensearch:
 	sh tests/opensearch/fetch.sh >/dev/null
+	sh tests/opensearch/fetch.sh 2.19.4 opensearch-security:2.19.4.0 >/dev/null
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)

@@ -2,8 +2,9 @@
 import the way Dashboards does.
 
 It is a test double, not Dashboards. It is a NodeFront (tests/opensearch/front.py): its
-server, TLS, faults, recorded requests and auth checks (basic, or SigV4 for service `es`, as
-AWS signs its `/_dashboards`), and it serves one route under `prefix`:
+server, TLS, faults, recorded requests and SigV4 check (for service `es`, as AWS signs its
+`/_dashboards`); with a `password` it asks for basic auth itself, as a self-hosted
+Dashboards does (401, the security plugin's answer). It serves one route under `prefix`:
 `POST /api/saved_objects/_import`; with a prefix, whatever is outside it goes to the real
 OpenSearch node behind the front, as on an AWS domain.
 Like Dashboards, it refuses a request without `osd-xsrf` (400), one that is not
@@ -15,6 +16,7 @@ answers), with it the object is replaced.
 
 from __future__ import annotations
 
+import base64
 import json
 from email.message import Message
 from email.parser import BytesParser
@@ -51,11 +53,20 @@ def form_fields(content_type: str, body: bytes) -> dict[str, Message]:
 
 class DashboardsTestDouble(NodeFront):
     """`prefix` is where Dashboards lives on the server ('/_dashboards' on AWS); `node_url`
-    the real node beside it (needed only with a prefix)."""
+    the real node beside it (needed only with a prefix); `username`/`password` the basic
+    auth it asks for (none when `password` is '')."""
 
-    def __init__(self, node_url: str = "", prefix: str = "", **front: Any) -> None:
+    def __init__(
+        self,
+        node_url: str = "",
+        prefix: str = "",
+        username: str = "ids2",
+        password: str = "",
+        **front: Any,
+    ) -> None:
         super().__init__(node_url, **front)
         self.prefix = prefix
+        self.username, self.password = username, password
         self.saved: dict[tuple[str, str], dict[str, Any]] = {}
 
     @property
@@ -75,7 +86,16 @@ class DashboardsTestDouble(NodeFront):
         fault = self.faults.take(request.path)
         if fault is not None and fault.status:
             return encoded(*refusal(fault.status))
-        return self._auth_problem(request) or self._serve(request)
+        return self._login_problem(request) or self._serve(request)
+
+    def _login_problem(self, request: RecordedRequest) -> Answer | None:
+        """Basic auth when a password is set, else the front's check (SigV4 or none)."""
+        if not self.password:
+            return self._auth_problem(request)
+        pair = base64.b64encode(f"{self.username}:{self.password}".encode()).decode()
+        if request.headers.get("authorization") == f"Basic {pair}":
+            return None
+        return encoded(*refusal(401))
 
     def _serve(self, request: RecordedRequest) -> Answer:
         target = urlsplit(request.path)

@@ -1,6 +1,8 @@
 """A double of the ISM plugin's REST calls that ids2 makes; it is not the plugin.
 
-The index-management plugin is not published on Maven Central, so the real node cannot
+The index-management plugin is not on Maven Central (org.opensearch.plugin:
+opensearch-index-management is refused at 2.19.0.0, 2.19.4.0, 2.19.6.0 and 3.4.0.0 and has
+no version listing; only its job-scheduler dependency is served), so no real node here can
 answer `/_plugins/_ism/...`. This double keeps policies with `_seq_no`/`_primary_term` and
 refuses stale or blind updates as ISM does (409), and attaches policies to the indices the
 real node has: the caller passes a function naming the indices an expression matches.

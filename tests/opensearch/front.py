@@ -1,19 +1,24 @@
-"""NodeFront: a double in front of the real node, for what the node cannot do (not OpenSearch).
+"""NodeFront: a double in front of a real node, only for what no node can do (not OpenSearch).
 
-The minimal distribution has no security plugin (and opensearch-security is not published at
-its version), so the node itself cannot demand a password or speak TLS; AWS's SigV4 is
-checked only by the AWS service; the node cannot be told to refuse or stall the next request.
-This front adds each of those on demand: TLS with our test CA's certificate, basic auth
-(401 as the security plugin answers it), SigV4 checked by `tests/doubles/sigv4.py` (403 as
-AWS answers it), queued faults (a status or a delay), and a record of every request. The
-ISM plugin is not published either: `/_plugins/_ism/...` is answered by the ISM double
-(`tests/doubles/ism.py`), on the node's real indices. Everything else goes to the node
-unchanged, and its answers come back unchanged.
+Passwords and the TLS tests are the secure node's own (tests/opensearch/security.py): the
+front checks no password and forwards the client's Authorization header. What it adds:
+- SigV4, which only AWS's service checks: `auth="aws"` verifies the signature with
+  `tests/doubles/sigv4.py` (403 as AWS answers it), over TLS when given a server context;
+- faults on demand, which a node makes only under conditions a test cannot time: queued
+  statuses or delays for the next requests, and a certificate the test chooses (an expired
+  one);
+- the ISM endpoints: the index-management plugin is not on Maven Central (see
+  tests/doubles/ism.py for what was refused), so `/_plugins/_ism/...` is answered by the
+  ISM double on the node's real indices;
+- a record of every request;
+- TLS of its own (`tls`) where a client must reach it over https: SigV4, and deploys to the
+  secure node whose ISM calls it answers.
+Everything else goes to the node unchanged (over TLS trusting `node_context` when the node
+speaks https), and its answers come back unchanged.
 """
 
 from __future__ import annotations
 
-import base64
 import gzip
 import http.client
 import json
@@ -35,9 +40,9 @@ from tests.doubles.sigv4 import signature_problem
 
 TEST_CREDENTIALS = Credentials("AKIDIDS2TESTDOUBLE", "ids2-test-double-secret-key")
 TEST_REGION = "eu-west-1"
-AUTH_MODES = ("none", "basic", "aws")
+AUTH_MODES = ("none", "aws")
 # Hop-by-hop or rewritten by the front; everything else goes through as sent.
-_NOT_FORWARDED = {"authorization", "host", "connection", "keep-alive", "content-length"}
+_NOT_FORWARDED = {"host", "connection", "keep-alive", "content-length"}
 
 Answer = tuple[int, dict[str, str], bytes]  # status, headers, body
 
@@ -62,8 +67,10 @@ class RecordedRequest:
 class NodeFront:
     """`with NodeFront(node_url, ...) as front:`; clients use `front.url`.
 
-    `auth` is "none", "basic" (`username`/`password`, else 401) or "aws" (a SigV4 signature
-    by `credentials` for `region` and service "es", else 403).
+    `auth` is "none" (the client's Authorization goes to the node, which judges it) or
+    "aws" (a SigV4 signature by `credentials` for `region` and service "es", else 403; the
+    node gets no Authorization). `tls` is the server context clients see; `node_context`
+    the client context for a node that speaks https.
     """
 
     def __init__(
@@ -71,16 +78,14 @@ class NodeFront:
         node_url: str,
         tls: ssl.SSLContext | None = None,
         auth: str = "none",
-        username: str = "ids2",
-        password: str = "",
         credentials: Credentials = TEST_CREDENTIALS,
         region: str = TEST_REGION,
+        node_context: ssl.SSLContext | None = None,
     ) -> None:
         if auth not in AUTH_MODES:
             raise ValueError(f"auth must be one of {AUTH_MODES}, got {auth!r}")
         self.node = urlsplit(node_url)
-        self.tls, self.auth = tls, auth
-        self.username, self.password = username, password
+        self.tls, self.auth, self.node_context = tls, auth, node_context
         self.credentials, self.region = credentials, region
         self.ism = IsmDouble()
         self.faults = FaultPlan()
@@ -138,18 +143,25 @@ class NodeFront:
         problem = self._auth_problem(request)
         if problem is not None:
             return problem
+        headers = self._node_headers(request.headers)
         if request.path.startswith(ISM_PREFIX):
             status, document = self.ism.handle(
-                request.method, request.path, request.payload, self._indices
+                request.method,
+                request.path,
+                request.payload,
+                lambda expression: self._indices(expression, headers),
             )
             return encoded(status, document, {})
-        return self._forward(request.method, request.path, request.headers, request.body)
+        return self._forward(request.method, request.path, headers, request.body)
+
+    def _node_headers(self, headers: dict[str, str]) -> dict[str, str]:
+        """The headers the node gets: a signature for AWS stays with the front."""
+        forwarded = {k: v for k, v in headers.items() if k not in _NOT_FORWARDED}
+        if self.auth == "aws":
+            forwarded.pop("authorization", None)
+        return forwarded
 
     def _auth_problem(self, request: RecordedRequest) -> Answer | None:
-        given = request.headers.get("authorization", "")
-        if self.auth == "basic":
-            expected = base64.b64encode(f"{self.username}:{self.password}".encode()).decode()
-            return None if given == f"Basic {expected}" else encoded(*refusal(401))
         if self.auth == "aws":
             scheme = "https" if self.tls is not None else "http"
             problem = signature_problem(
@@ -164,20 +176,27 @@ class NodeFront:
         return None
 
     def _forward(self, method: str, path: str, headers: dict[str, str], body: bytes) -> Answer:
-        connection = http.client.HTTPConnection(self.node.hostname, self.node.port, timeout=60)
+        connection = (
+            http.client.HTTPSConnection(
+                self.node.hostname, self.node.port, timeout=60, context=self.node_context
+            )
+            if self.node.scheme == "https"
+            else http.client.HTTPConnection(self.node.hostname, self.node.port, timeout=60)
+        )
         try:
-            forwarded = {k: v for k, v in headers.items() if k not in _NOT_FORWARDED}
-            connection.request(method, path, body=body or None, headers=forwarded)
+            connection.request(method, path, body=body or None, headers=headers)
             response = connection.getresponse()
             return response.status, dict(response.getheaders()), response.read()
         finally:
             connection.close()
 
-    def _indices(self, expression: str) -> list[str]:
-        """The node's indices that `expression` names ([] for a pattern matching none)."""
+    def _indices(self, expression: str, headers: dict[str, str]) -> list[str]:
+        """The node's indices that `expression` names ([] for a pattern matching none),
+        asked with the client's credentials (`headers`)."""
         where = "" if expression == "_all" else "/" + quote(expression, safe="*,-")
+        credentials = {k: v for k, v in headers.items() if k == "authorization"}
         status, _headers, body = self._forward(
-            "GET", f"/_cat/indices{where}?format=json&h=index", {}, b""
+            "GET", f"/_cat/indices{where}?format=json&h=index", credentials, b""
         )
         if status == 404:
             return []

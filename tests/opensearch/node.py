@@ -1,10 +1,13 @@
 """One real OpenSearch node on loopback, for the tests and the benchmark.
 
-The distribution comes from fetch.sh (Maven Central, cached by version). The node gets its
-own directory with its config, data and logs, a free HTTP port, a 512 MiB heap, single-node
-discovery and no security plugin (the minimal distribution has none; tests/opensearch/front.py
-adds TLS and basic auth in front of it). OpenSearch refuses to run as root, so under root the
-node runs as `nobody`, from a linked copy of the distribution that user can read.
+The distribution comes from fetch.sh (Maven Central, cached by version, with the plugins
+asked for installed). The node gets its own directory with its config, data and logs, a free
+HTTP port, a 512 MiB heap and single-node discovery. The minimal distribution has no
+security plugin: the node speaks plain HTTP to anyone. Given a NodeSecurity
+(tests/opensearch/security.py), on a distribution with the security plugin installed, it
+speaks TLS with the test CA's certificate and asks for basic auth. OpenSearch refuses to run
+as root, so under root the node runs as `nobody`, from a linked copy of the distribution
+that user can read.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import ssl
 import subprocess
 import tempfile
 import time
@@ -22,6 +26,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from tests.opensearch.security import NodeSecurity
 from tests.support.ports import free_port
 
 VERSION = os.environ.get("IDS2_OPENSEARCH_VERSION", "2.19.6")
@@ -34,17 +39,25 @@ class NodeError(RuntimeError):
     """The distribution could not be fetched, or the node did not come up."""
 
 
-def fetch(version: str = VERSION) -> Path:
-    """The unpacked distribution's home; raises NodeError with fetch.sh's one line."""
-    done = subprocess.run(["sh", str(FETCH), version], capture_output=True, text=True)
+def fetch(version: str = VERSION, *plugins: str, java: str = "") -> Path:
+    """The unpacked distribution's home, with `plugins` (ARTIFACT:VERSION) installed by the
+    JDK `java` (else java_home()); raises NodeError with fetch.sh's one line."""
+    done = subprocess.run(
+        ["sh", str(FETCH), version, *plugins],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "JAVA_HOME": java or java_home()},
+    )
     if done.returncode != 0:
         raise NodeError(done.stderr.strip().splitlines()[-1] if done.stderr else "fetch failed")
     return Path(done.stdout.strip())
 
 
-def java_home() -> str:
-    """$IDS2_OPENSEARCH_JAVA_HOME (3.x needs Java 21+), $JAVA_HOME, else the `java` on PATH."""
-    for name in ("IDS2_OPENSEARCH_JAVA_HOME", "JAVA_HOME"):
+def java_home(pinned: bool = False) -> str:
+    """$IDS2_OPENSEARCH_JAVA_HOME (3.x needs Java 21+; not for a `pinned` version, which
+    keeps the default JDK), $JAVA_HOME, else the `java` on PATH."""
+    names = ("JAVA_HOME",) if pinned else ("IDS2_OPENSEARCH_JAVA_HOME", "JAVA_HOME")
+    for name in names:
         if os.environ.get(name):
             return os.environ[name]
     java = shutil.which("java")
@@ -63,8 +76,16 @@ def _link_or_copy(source: str, destination: str) -> None:
 class OpenSearchNode:
     """start() / stop() (keeping the data, so it can start again) / remove()."""
 
-    def __init__(self, home: Path, settings: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        home: Path,
+        settings: dict[str, Any] | None = None,
+        security: NodeSecurity | None = None,
+        java: str = "",
+    ) -> None:
         self.directory = Path(tempfile.mkdtemp(prefix="ids2-opensearch-"))
+        self.security = security
+        self.java = java or java_home()
         self.port = free_port()
         self.settings = {
             "cluster.name": "ids2-test",
@@ -77,6 +98,7 @@ class OpenSearchNode:
             "path.logs": str(self.directory / "logs"),
             # A nearly full disk of the test machine must not make the node read-only.
             "cluster.routing.allocation.disk.threshold_enabled": False,
+            **(security.settings() if security else {}),
             **(settings or {}),
         }
         self.home = self._readable_home(home)
@@ -85,7 +107,10 @@ class OpenSearchNode:
 
     @property
     def url(self) -> str:
-        """The node's HTTP endpoint, without security."""
+        """The node's HTTP endpoint: https on `localhost` (its certificate's name) when
+        secured."""
+        if self.security is not None:
+            return f"https://localhost:{self.port}"
         return f"http://127.0.0.1:{self.port}"
 
     def _readable_home(self, home: Path) -> Path:
@@ -110,6 +135,8 @@ class OpenSearchNode:
             .replace("logs/", f"{self.directory}/logs/")
             .replace("HeapDumpPath=data", f"HeapDumpPath={self.directory}/data")
         )
+        if self.security is not None:
+            self.security.write(config, self.home, self.java)
         if os.geteuid() == 0:
             owned = [self.directory / "data", self.directory / "logs", config, *config.rglob("*")]
             for path in (self.directory, *owned):
@@ -121,7 +148,7 @@ class OpenSearchNode:
         config = self._write_config()
         environment = {
             **os.environ,
-            "JAVA_HOME": java_home(),
+            "JAVA_HOME": self.java,
             "OPENSEARCH_PATH_CONF": str(config),
             "OPENSEARCH_JAVA_OPTS": "-Xms512m -Xmx512m",
         }
@@ -145,12 +172,18 @@ class OpenSearchNode:
         return self
 
     def _wait_healthy(self, deadline: float) -> None:
-        health = f"{self.url}/_cluster/health?wait_for_status=yellow&timeout=1s"
+        health = urllib.request.Request(
+            f"{self.url}/_cluster/health?wait_for_status=yellow&timeout=1s"
+        )
+        context: ssl.SSLContext | None = None
+        if self.security is not None:
+            health.add_header("Authorization", self.security.authorization())
+            context = self.security.client_context()
         while time.monotonic() < deadline:
             if self.process is not None and self.process.poll() is not None:
                 raise NodeError(f"OpenSearch exited with {self.process.returncode}: {self.tail()}")
             try:
-                with urllib.request.urlopen(health, timeout=5) as answer:
+                with urllib.request.urlopen(health, timeout=5, context=context) as answer:
                     if json.load(answer)["status"] in ("yellow", "green"):
                         return
             except (OSError, urllib.error.URLError, ValueError):

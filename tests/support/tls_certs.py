@@ -45,10 +45,11 @@ def make_ca(directory: Path) -> CertificateAuthority:
     return CertificateAuthority(key, certificate, bundle)
 
 
-def server_context(
+def leaf(
     ca: CertificateAuthority, directory: Path, hostname: str, valid_days: float
-) -> ssl.SSLContext:
-    """A server context with a leaf for `hostname`, expiring in `valid_days` (negative: expired)."""
+) -> tuple[Path, Path]:
+    """(certificate, PKCS#8 key) files of a leaf for `hostname` (its CN and only SAN),
+    expiring in `valid_days` (negative: expired)."""
     key = ec.generate_private_key(ec.SECP256R1())
     now = datetime.datetime.now(datetime.UTC)
     not_after = now + datetime.timedelta(days=valid_days)
@@ -72,6 +73,13 @@ def server_context(
             serialization.NoEncryption(),
         )
     )
+    return cert_file, key_file
+
+
+def server_context(
+    ca: CertificateAuthority, directory: Path, hostname: str, valid_days: float
+) -> ssl.SSLContext:
+    """A server context with a leaf for `hostname`, expiring in `valid_days` (negative: expired)."""
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(cert_file, key_file)
+    context.load_cert_chain(*leaf(ca, directory, hostname, valid_days))
     return context

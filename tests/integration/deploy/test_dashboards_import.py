@@ -9,7 +9,6 @@ import io
 import ssl
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -22,12 +21,12 @@ from tests.doubles.dashboards_double import DashboardsTestDouble, form_fields
 from tests.integration.shipping.conftest import shipping_config
 from tests.opensearch.front import TEST_CREDENTIALS, TEST_REGION, NodeFront
 from tests.opensearch.node import OpenSearchNode
+from tests.opensearch.target import NodeTarget
 from tests.support.ports import free_port
 from tests.support.tls_certs import make_ca, server_context
 
 pytestmark = pytest.mark.opensearch
 OBJECTS = len(saved_objects("ids2-logs").splitlines())
-PASSWORD = "ids2-test-password"
 
 
 @pytest.fixture
@@ -102,30 +101,26 @@ def test_a_wrong_signature_is_a_warning_saying_dashboards_refused(
 
 
 @pytest.fixture
-def tls(tmp_path: Path) -> tuple[ssl.SSLContext, str]:
-    """A server context for localhost and the CA bundle that verifies it."""
-    ca = make_ca(tmp_path)
-    return server_context(ca, tmp_path, "localhost", 30), str(ca.bundle)
-
-
-def basic_config(tmp_path: Path, endpoint: str, ca_bundle: str, **opensearch: Any) -> Config:
-    secrets = tmp_path / "secrets.yaml"
-    secrets.write_text(f"opensearch_username: ids2\nopensearch_password: {PASSWORD}\n")
-    secrets.chmod(0o600)
-    return shipping_config(
-        opensearch={"endpoint": endpoint, "auth": "basic", "ca_bundle": ca_bundle, **opensearch},
-        secrets_file=str(secrets),
-    )
+def secure(
+    tmp_path: Path, secure_opensearch: NodeTarget, secure_front: Callable[..., NodeFront]
+) -> tuple[NodeTarget, ssl.SSLContext, NodeFront]:
+    """The secure node (which checks the password itself) behind a front that only answers
+    ISM, the plugin Maven Central lacks; a server context from the node's CA for the
+    doubles; the front."""
+    assert secure_opensearch.security is not None
+    context = server_context(secure_opensearch.security.ca, tmp_path, "localhost", 30)
+    return secure_opensearch, context, secure_front(tls=context)
 
 
 def test_self_hosted_basic_auth_import_into_the_configured_url(
-    tmp_path: Path, tls: tuple[ssl.SSLContext, str], node_front: Callable[..., NodeFront]
+    tmp_path: Path, secure: tuple[NodeTarget, ssl.SSLContext, NodeFront]
 ) -> None:
-    context, bundle = tls
-    search = node_front(auth="basic", tls=context, password=PASSWORD)
-    with DashboardsTestDouble(auth="basic", tls=context, password=PASSWORD) as dashboards:
-        config = basic_config(
-            tmp_path, search.url, bundle, dashboards_url=dashboards.dashboards_url
+    node, context, search = secure
+    assert node.security is not None
+    password = node.security.password
+    with DashboardsTestDouble(tls=context, password=password) as dashboards:
+        config = node.secure_config(
+            tmp_path, endpoint=search.url, dashboards_url=dashboards.dashboards_url
         )
         report, out = phase_c(config)
         assert report.ok and not report.results[0].warning, out
@@ -136,26 +131,23 @@ def test_self_hosted_basic_auth_import_into_the_configured_url(
 
 
 def test_self_hosted_without_a_dashboards_url_skips_with_a_note(
-    tmp_path: Path, tls: tuple[ssl.SSLContext, str], node_front: Callable[..., NodeFront]
+    tmp_path: Path, secure: tuple[NodeTarget, ssl.SSLContext, NodeFront]
 ) -> None:
-    context, bundle = tls
-    search = node_front(auth="basic", tls=context, password=PASSWORD)
-    report, out = phase_c(basic_config(tmp_path, search.url, bundle))
+    node, _context, search = secure
+    report, out = phase_c(node.secure_config(tmp_path, endpoint=search.url))
     assert report.ok and not report.results[0].warning, out
     assert "no OpenSearch Dashboards to import into (shipping.opensearch.dashboards_url)" in out
 
 
 def test_unreachable_dashboards_warns_and_the_deploy_goes_on(
     tmp_path: Path,
-    tls: tuple[ssl.SSLContext, str],
+    secure: tuple[NodeTarget, ssl.SSLContext, NodeFront],
     monkeypatch: pytest.MonkeyPatch,
-    node_front: Callable[..., NodeFront],
 ) -> None:
     monkeypatch.setattr(phases, "stack_up", lambda context: "stack up")
-    context, bundle = tls
+    node, _context, search = secure
     nowhere = f"https://localhost:{free_port()}"
-    search = node_front(auth="basic", tls=context, password=PASSWORD)
-    config = basic_config(tmp_path, search.url, bundle, dashboards_url=nowhere)
+    config = node.secure_config(tmp_path, endpoint=search.url, dashboards_url=nowhere)
     report, out = phase_c(config, "D")
     assert [(r.letter, r.ok, r.warning) for r in report.results] == [
         ("C", True, True),

@@ -1,6 +1,7 @@
 """The controllers' OpenSearch client: keep-alive, a connection the server dropped while idle,
-error reasons, bulk as NDJSON into the real node, basic auth and SigV4 with a session token
-checked by the front before it (tests/opensearch/front.py)."""
+error reasons, bulk as NDJSON into the real node, basic auth over TLS checked by the secure
+node, and SigV4 with a session token checked by the front before the plain node
+(tests/opensearch/front.py, a double: only AWS checks SigV4)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from ids2.shipping.opensearch.http import (
     sigv4_signer,
 )
 from tests.opensearch.front import TEST_REGION, NodeFront
+from tests.opensearch.target import NodeTarget
 
 Front = Callable[..., NodeFront]
 
@@ -148,13 +150,23 @@ def test_error_status_carries_opensearchs_reason(node_front: Front) -> None:
         client.request("GET", "/_cluster/health")
 
 
-def test_basic_auth_is_accepted_and_a_wrong_password_refused(node_front: Front) -> None:
-    front = node_front(auth="basic", password="the-right-one")
-    good = OpenSearchHTTP(front.url, 30, sign=basic_signer(front.username, "the-right-one"))
-    assert good.request("GET", "/_cluster/health")["status"] in ("green", "yellow")
-    bad = OpenSearchHTTP(front.url, 30, sign=basic_signer(front.username, "wrong"))
+def test_basic_auth_is_accepted_and_a_wrong_password_refused(
+    secure_opensearch: NodeTarget,
+) -> None:
+    security = secure_opensearch.security
+    assert security is not None
+    context = security.client_context()
+
+    def client(password: str) -> OpenSearchHTTP:
+        sign = basic_signer(security.username, password)
+        return OpenSearchHTTP(secure_opensearch.url, 30, context, sign)
+
+    assert client(security.password).request("GET", "/_cluster/health")["status"] in (
+        "green",
+        "yellow",
+    )
     with pytest.raises(OpenSearchHTTPError, match=r"^401 Unauthorized"):
-        bad.request("GET", "/_cluster/health")
+        client("wrong").request("GET", "/_cluster/health")
 
 
 def test_sigv4_with_a_session_token_signs_body_query_and_wildcard_path(node_front: Front) -> None:

@@ -1,46 +1,33 @@
 """The template, bulk indexing, the canary search and the connectivity probe against the
-real node (tests/opensearch/node.py), with TLS and basic auth from the front before it
-(tests/opensearch/front.py, a double: the minimal distribution has no security plugin). The
-ISM plugin is not published on Maven Central: its calls are answered by the front's ISM
-double, the rest by the node.
+real nodes (tests/opensearch/node.py): TLS with our CA bundle and basic auth against the
+secure node's security plugin. The ISM plugin is not published on Maven Central: its calls
+are answered by the ISM double in the front (tests/opensearch/front.py), the rest by the node.
 """
 
 from __future__ import annotations
 
-import secrets
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-import yaml
 
-from ids2.config.load import Config
 from ids2.connectivity.round import probe_round
 from ids2.shipping.bulk import BulkIndexer, index_name
 from ids2.shipping.canary_sinks import OpenSearchSink
 from ids2.shipping.opensearch.client import make_client
 from ids2.shipping.opensearch.http import make_http_client
-from ids2.shipping.opensearch.setup import index_template, policy_id, prepare, template_name
+from ids2.shipping.opensearch.setup import (
+    OpenSearchSetupError,
+    index_template,
+    policy_id,
+    prepare,
+    template_name,
+)
 from tests.integration.shipping.ecs_documents import ecs_documents, ecs_lines
-from tests.opensearch.front import NodeFront
+from tests.opensearch.security import READER
 from tests.opensearch.target import NodeTarget
-from tests.support.tls_certs import make_ca, server_context
 
 pytestmark = pytest.mark.integration
 PREFIX = "ids2-logs"
-USER = "ids2"
-
-
-def secured_config(tmp_path: Path, front: NodeFront, password: str, ca_bundle: str) -> Config:
-    secrets_file = tmp_path / "secrets.yaml"
-    secrets_file.write_text(
-        yaml.safe_dump({"opensearch_username": USER, "opensearch_password": password})
-    )
-    secrets_file.chmod(0o600)
-    target = NodeTarget(front.url)
-    config = target.config(auth="basic", ca_bundle=ca_bundle)
-    config["shipping"]["secrets_file"] = str(secrets_file)
-    return config
 
 
 def test_template_and_policy_installed_once(
@@ -105,36 +92,41 @@ def test_the_canary_is_written_and_found(
     assert sink.arrived({canary_id, "never-sent"}) == {canary_id}, "the verify controller's search"
 
 
-@pytest.fixture
-def secured(tmp_path: Path, node_front: Callable[..., NodeFront]) -> tuple[NodeFront, str, str]:
-    """The node behind TLS (our test CA) and basic auth: (front, password, CA bundle)."""
-    ca = make_ca(tmp_path)
-    password = secrets.token_urlsafe(12)
-    tls = server_context(ca, tmp_path, "localhost", 30)
-    front = node_front(tls=tls, auth="basic", username=USER, password=password)
-    return front, password, str(ca.bundle)
-
-
 def test_connectivity_round_passes_with_tls_and_basic_auth(
-    tmp_path: Path, secured: tuple[NodeFront, str, str]
+    tmp_path: Path, secure_opensearch: NodeTarget
 ) -> None:
     """DNS, TCP, TLS with our CA bundle and the bulk probe, through the controllers' client."""
-    front, password, bundle = secured
-    checks = probe_round(secured_config(tmp_path, front, password, bundle), budget=30)
+    checks = probe_round(secure_opensearch.secure_config(tmp_path), budget=30)
     assert {name: check.error for name, check in checks.items()} == dict.fromkeys(checks)
     assert {"tls", "opensearch"} <= set(checks)
 
 
-def test_a_wrong_password_is_refused(tmp_path: Path, secured: tuple[NodeFront, str, str]) -> None:
-    front, _password, bundle = secured
-    checks = probe_round(secured_config(tmp_path, front, "wrong-password", bundle), budget=30)
+def test_a_wrong_password_is_refused(tmp_path: Path, secure_opensearch: NodeTarget) -> None:
+    checks = probe_round(secure_opensearch.secure_config(tmp_path, "wrong-password"), budget=30)
     assert "401" in str(checks["opensearch"].error)
     assert checks["tls"].ok, "TLS with our CA bundle passed before the password was refused"
 
 
-def test_an_untrusted_certificate_is_refused(
-    tmp_path: Path, secured: tuple[NodeFront, str, str]
-) -> None:
-    front, password, _bundle = secured
-    checks = probe_round(secured_config(tmp_path, front, password, ""), budget=30)
+def test_an_untrusted_certificate_is_refused(tmp_path: Path, secure_opensearch: NodeTarget) -> None:
+    checks = probe_round(secure_opensearch.secure_config(tmp_path, ca_bundle=""), budget=30)
     assert not checks["tls"].ok
+
+
+def test_prepare_explains_the_security_plugins_refusals(
+    tmp_path: Path, secure_opensearch: NodeTarget
+) -> None:
+    """The plugin's own 401, and its 403 for a user whose role (readall) may not write
+    templates, read as what to fix."""
+    assert secure_opensearch.security is not None
+    wrong = secure_opensearch.secure_config(tmp_path, "wrong-password")
+    with pytest.raises(OpenSearchSetupError, match="401 Unauthorized: check opensearch_username"):
+        prepare(make_client(wrong, timeout=30), wrong)
+    reader = secure_opensearch.secure_config(
+        tmp_path, secure_opensearch.security.reader_password, READER
+    )
+    with pytest.raises(
+        OpenSearchSetupError,
+        match=f"fine-grained access control refuses {READER} the permission "
+        "indices:admin/index_template/",
+    ):
+        prepare(make_client(reader, timeout=30), reader)

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from ids2.shipping.opensearch.dashboards import import_request, multipart_file
-from ids2.shipping.opensearch.http import OpenSearchHTTP, OpenSearchHTTPError
+from ids2.shipping.opensearch.http import OpenSearchHTTP, OpenSearchHTTPError, basic_signer
 from tests.doubles.dashboards_double import DashboardsTestDouble
 
 OBJECT = b'{"type": "search", "id": "ids2-alerts-search", "attributes": {"title": "t"}}\n'
@@ -69,3 +69,16 @@ def test_another_path_or_method_is_not_found(double: DashboardsTestDouble) -> No
     with pytest.raises(OpenSearchHTTPError, match="404"):
         client.send("POST", "/api/saved_objects/import", upload.body, headers, params)
     client.close()
+
+
+def test_with_a_password_it_asks_for_basic_auth() -> None:
+    """As a self-hosted Dashboards with the security plugin: 401 unless the password is right."""
+    upload, headers, params = import_request(OBJECT)
+    with DashboardsTestDouble(password="right") as double:
+        wrong = OpenSearchHTTP(double.dashboards_url, 5, sign=basic_signer("ids2", "wrong"))
+        with pytest.raises(OpenSearchHTTPError, match="401"):
+            wrong.send("POST", ROUTE, upload.body, headers, params)
+        right = OpenSearchHTTP(double.dashboards_url, 5, sign=basic_signer("ids2", "right"))
+        assert right.send("POST", ROUTE, upload.body, headers, params)["success"] is True
+        wrong.close()
+        right.close()
