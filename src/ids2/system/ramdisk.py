@@ -44,9 +44,7 @@ def usage_ratio(directory: Path) -> float:
 
 def rotated_files(directory: Path, pattern: str = EVE_GLOB) -> list[Path]:
     """One stream's files oldest first, without the newest one (Suricata is writing it)."""
-    files = sorted(
-        directory.glob(pattern), key=lambda path: (path.stat().st_mtime, path.name)
-    )
+    files = sorted(directory.glob(pattern), key=lambda path: (path.stat().st_mtime, path.name))
     return files[:-1]
 
 
