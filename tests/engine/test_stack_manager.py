@@ -200,8 +200,12 @@ def test_evebox_gets_its_admin_the_alerts_read_only_and_its_published_port(
     assert container.exec_run(["touch", "/mnt/ram_logs/written"]).exit_code != 0
     environment = container.exec_run(["cat", "/proc/1/environ"]).output.decode()
     assert "IDS2_EVEBOX_PASSWORD" not in environment and password not in environment
+    # Published on every address (listen_address 0.0.0.0): asked at the engine's address on
+    # EveBox's network, since netavark forwards loopback only to ports bound to 127.0.0.1.
+    network = engine.client.networks.get(f"{manager.project}_inbox")
+    gateway = network.attrs["IPAM"]["Config"][0]["Gateway"]
     port = config["stack"]["evebox"]["port"]
-    answer = engine.in_namespace("busybox", "wget", "-qO-", f"http://127.0.0.1:{port}/api/version")
+    answer = engine.in_namespace("busybox", "wget", "-qO-", f"http://{gateway}:{port}/api/version")
     assert answer.returncode == 0, answer.stderr
     assert json.loads(answer.stdout)["version"] == "0.28.0"
 
