@@ -57,7 +57,12 @@ def running(
     directory = tmp_path_factory.mktemp("stack")
     ca_bundle = make_ca(directory).bundle
     opensearch = {"endpoint": "https://localhost:9200", "ca_bundle": str(ca_bundle)}
-    config = rendered_config(directory, shipping={"opensearch": opensearch})
+    # EveBox on loopback and a port of its own: netavark forwards loopback only to ports
+    # bound to 127.0.0.1, and the test asks from the engine's namespace.
+    evebox = {"listen_address": "127.0.0.1", "port": 5637}
+    config = rendered_config(
+        directory, shipping={"opensearch": opensearch}, stack={"evebox": evebox}
+    )
     with pytest.MonkeyPatch.context() as patch, HealthPump(engine) as pump:
         patch.setenv("DOCKER_HOST", engine.docker_host)
         manager = StackManager(
@@ -200,12 +205,7 @@ def test_evebox_gets_its_admin_the_alerts_read_only_and_its_published_port(
     assert container.exec_run(["touch", "/mnt/ram_logs/written"]).exit_code != 0
     environment = container.exec_run(["cat", "/proc/1/environ"]).output.decode()
     assert "IDS2_EVEBOX_PASSWORD" not in environment and password not in environment
-    # Published on every address (listen_address 0.0.0.0): asked at the engine's address on
-    # EveBox's network, since netavark forwards loopback only to ports bound to 127.0.0.1.
-    network = engine.client.networks.get(f"{manager.project}_inbox")
-    gateway = network.attrs["IPAM"]["Config"][0]["Gateway"]
-    port = config["stack"]["evebox"]["port"]
-    answer = engine.in_namespace("busybox", "wget", "-qO-", f"http://{gateway}:{port}/api/version")
+    answer = engine.in_namespace("busybox", "wget", "-qO-", "http://127.0.0.1:5637/api/version")
     assert answer.returncode == 0, answer.stderr
     assert json.loads(answer.stdout)["version"] == "0.28.0"
 
@@ -280,7 +280,7 @@ def test_a_disabled_service_is_removed_and_comes_back_when_enabled(
     document = yaml.safe_load(path.read_text())
 
     def deploy_with_grafana(enabled: bool) -> None:
-        document["stack"] = {"grafana": {"enabled": enabled}}
+        document["stack"] = {**document["stack"], "grafana": {"enabled": enabled}}
         path.write_text(yaml.safe_dump(document))
         changed = load_config(path)
         apply_files(render_all(changed), Path(changed["paths"]["rendered_dir"]))

@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from ids2.common.env_files import env_file, env_safe
+from ids2.common.env_files import HEADER, env_file, env_safe
 from ids2.common.eve_files import ALERTS_GLOB
 from ids2.common.rendered import RenderedFile, ValidationError
 from ids2.config.load import Config
@@ -29,7 +29,6 @@ ENV_FILE = "evebox.env"
 DATA_DIRECTORY = "/var/lib/evebox"
 CONTAINER_RAMDISK = "/mnt/ram_logs"
 PASSWORD_VARIABLE = "IDS2_EVEBOX_PASSWORD"
-HEADER = "# Rendered by ids2 from /etc/ids2/config.yaml; edit that file, not this one.\n"
 
 
 def document(config: Config) -> dict[str, Any]:
@@ -75,7 +74,7 @@ def render(config: Config, password: str) -> list[RenderedFile]:
     """evebox.yaml, and evebox.env (0600) with the admin password."""
     source = config["shipping"]["secrets_file"]
     environment = {PASSWORD_VARIABLE: env_safe(password, "evebox_admin_password", source)}
-    text = HEADER + yaml.safe_dump(document(config), sort_keys=False)
+    text = f"{HEADER}\n{yaml.safe_dump(document(config), sort_keys=False)}"
     return [
         RenderedFile(CONFIG_FILE, text, check_config),
         RenderedFile(ENV_FILE, env_file(environment), mode=0o600),
