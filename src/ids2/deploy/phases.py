@@ -19,6 +19,7 @@ from ids2.notify.render import TEMPLATE_FILE
 from ids2.stack.compose import StackManager
 from ids2.stack.evebox import CONFIG_FILE as EVEBOX_CONFIG
 from ids2.stack.evebox import ENV_FILE as EVEBOX_ENV
+from ids2.stack.evebox import data_directory as evebox_data_directory
 from ids2.stack.grafana import DATASOURCE_FILE
 from ids2.stack.passwords import ensure_passwords
 from ids2.stack.prometheus import alertmanager_address
@@ -101,6 +102,7 @@ def _reload(url: str) -> None:
 def stack_up(context: DeployContext) -> str:
     """Phase D: bring the stack up (recreating what changed) and wait for health."""
     stack = context.stack()
+    evebox_data_directory(context.config)
     stack.up()
     disabled = disabled_services(context.config)
     stack.remove(disabled)

@@ -54,6 +54,16 @@ def document(config: Config) -> dict[str, Any]:
     }
 
 
+def data_directory(config: Config) -> Path:
+    """EveBox's data on the host, root's alone (0700): its SQLite database holds the alerts'
+    payloads and packets, its configuration database the users' password hashes. Made
+    before the stack comes up, since the engine would make it world-readable."""
+    path = Path(config["paths"]["state_dir"]) / "evebox"
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path.chmod(0o700)
+    return path
+
+
 def check_config(path: Path) -> str:
     """The file is a YAML mapping that keeps authentication on and reads the alerts."""
     try:

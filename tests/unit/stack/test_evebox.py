@@ -159,3 +159,16 @@ def test_the_check_refuses_a_file_that_opens_the_inbox_or_reads_nothing(
     path.write_text(text)
     with pytest.raises(ValidationError, match=re.escape(reason)):
         evebox.check_config(path)
+
+
+def test_the_data_directory_is_roots_alone_even_if_the_engine_made_it(tmp_path: Path) -> None:
+    document = {
+        "paths": {"state_dir": str(tmp_path / "state")},
+        "shipping": {"secrets_file": str(tmp_path / "secrets.yaml")},
+    }
+    settings = validate_document(document, "test", MACHINE)
+    made = evebox.data_directory(settings)
+    assert made == tmp_path / "state" / "evebox"
+    assert made.stat().st_mode & 0o777 == 0o700
+    made.chmod(0o755)  # as Docker makes a missing bind-mount source
+    assert evebox.data_directory(settings).stat().st_mode & 0o777 == 0o700
