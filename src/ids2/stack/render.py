@@ -211,6 +211,7 @@ VALIDATORS = {
     LIMITS_FILE: check_with_compose,
     CA_BUNDLE: check_ca_bundle,
     grafana.DATASOURCE_FILE: check_datasources,
+    evebox.CONFIG_FILE: evebox.check_config,
 }
 
 
