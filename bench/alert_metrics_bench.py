@@ -2,7 +2,7 @@
 and what it costs at a steady 100 alerts/s.
 
 The alert lines are real: the corpus pcaps replayed through Suricata with the rendered
-config, as written to alerts-*.json (payload, packet, app-layer fields), each copy given
+config, as written to alerts.json.* (payload, packet, app-layer fields), each copy given
 one of SIGNATURES sids so the top-signatures cap and its `other` series are exercised.
 The controller runs as its unit runs it (`ids2 run metrics`), pinned to one core, on a
 tmpfs directory standing in for the RAM disk.
@@ -53,7 +53,7 @@ SID = re.compile(rb'"signature_id":\d+')
 
 
 def real_alert_lines(scratch: Path) -> list[bytes]:
-    """The alert lines Suricata wrote to alerts-*.json for the corpus cases with rules."""
+    """The alert lines Suricata wrote to alerts.json.* for the corpus cases with rules."""
     lines: list[bytes] = []
     for case in (case for case in MANIFEST if case["rules"]):
         work = scratch / case["name"]
@@ -66,7 +66,7 @@ def real_alert_lines(scratch: Path) -> list[bytes]:
             [part for arg in case["args"] or [] for part in shlex.split(arg)],
             work / "log",
         )
-        for path in sorted((work / "ram").glob("alerts-*.json")):
+        for path in sorted((work / "ram").glob("alerts.json.*")):
             lines += [line for line in path.read_bytes().splitlines() if line]
     return lines
 
@@ -125,7 +125,7 @@ def throughput(process: psutil.Popen, port: int, ram: Path, lines: list[bytes]) 
     quarter = len(lines) // 4
     for part in range(4):
         chunk = lines[part * quarter : (part + 1) * quarter if part < 3 else len(lines)]
-        (ram / f"alerts-20261204T10{part:02d}00.json").write_bytes(b"\n".join(chunk) + b"\n")
+        (ram / f"alerts.json.{1796378400 + part * 60}").write_bytes(b"\n".join(chunk) + b"\n")
     deadline = time.monotonic() + 600
     while (seen := counted(port)) < len(lines):
         if time.monotonic() > deadline:
@@ -189,11 +189,11 @@ def main() -> int:
         process, port = start_controller(ram, scratch, core)
         try:
             rate = throughput(process, port, ram, lines)
-            for path in ram.glob("alerts-*.json"):
+            for path in ram.glob("alerts.json.*"):
                 path.unlink()
             counted(port)
             idle, _ = steady_load(process, port, None, lines)
-            loaded, written = steady_load(process, port, ram / "alerts-20261204T110000.json", lines)
+            loaded, written = steady_load(process, port, ram / "alerts.json.1796382000", lines)
             final = counted(port)
         finally:
             process.terminate()

@@ -67,8 +67,10 @@ class HealthPump:
                 continue
             except docker.errors.APIError as error:
                 # A crash-looping container that exits between the listing and the inspect:
-                # podman answers 500 "read /proc/PID/cgroup: no such process". It is gone.
-                if "no such process" in str(error):
+                # podman answers 500 "read /proc/PID/cgroup: no such process"; one removed
+                # meanwhile (compose down), 500 "does not exist in database: no such
+                # container" rather than 404. Either is gone.
+                if "no such process" in str(error) or "no such container" in str(error):
                     continue
                 raise
             check = attributes["Config"].get("Healthcheck") or {}

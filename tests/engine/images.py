@@ -5,7 +5,7 @@ the Redis exporter and busybox; it is cached as a .tar.zst under $IDS2_ENGINE_CA
 ~/.cache/ids2-engine-tests), named after a hash of its recipe, so only the first run pays
 for it. Each directory under images/ is one small image built on it: the real Redis,
 Prometheus, Alertmanager and Redis exporter laid out like their upstream images, and STAND-INS for
-Vector and Grafana, which Debian does not package (their Dockerfiles say what they do).
+Vector, Grafana and EveBox, which Debian does not package (their Dockerfiles say what they do).
 Each image is also tagged with the name stack/docker-compose.yml gives its service, so the
 shipped compose file runs it and never pulls.
 """
@@ -31,6 +31,7 @@ LOCAL_IMAGES = {
     "prometheus": "ids2-test-prometheus",
     "grafana": "ids2-standin-grafana",
     "alertmanager": "ids2-test-alertmanager",
+    "evebox": "ids2-standin-evebox",
 }
 PACKAGES = (
     "redis-server",

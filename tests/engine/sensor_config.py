@@ -13,7 +13,10 @@ from ids2.common.apply import apply_files
 from ids2.config.load import Config, load_config
 from ids2.deploy.render import render_all
 
-TEST_SECRETS = {"grafana_admin_password": "engine-test-grafana"}
+TEST_SECRETS = {
+    "grafana_admin_password": "engine-test-grafana",
+    "evebox_admin_password": "engine-test-evebox",
+}
 
 
 def write_config(

@@ -36,9 +36,9 @@ pytestmark = [
     pytest.mark.skipif(shutil.which("suricata") is None, reason="needs Suricata 7"),
 ]
 PROJECT = "ids2deploy"
-SERVICES = {"vector", "redis", "redis-exporter", "prometheus", "grafana", "alertmanager"}
-# The rendered files a deploy records; vector.env, grafana.env and alertmanager.yml are 0600
-# and never are.
+SERVICES = {"vector", "redis", "redis-exporter", "prometheus", "grafana", "alertmanager", "evebox"}
+# The rendered files a deploy records; vector.env, grafana.env, evebox.env and
+# alertmanager.yml are 0600 and never are.
 RECORDED = {
     "suricata.yaml",
     "vector.toml",
@@ -48,6 +48,7 @@ RECORDED = {
     "stack-limits.yml",
     "ca-bundle.pem",
     "grafana-opensearch.yml",
+    "evebox.yaml",
     "ids2-rules-update.timer.conf",
     "mnt-ram_logs.mount.conf",
     "threshold.config",
@@ -136,15 +137,18 @@ def test_a_first_deploy_runs_every_phase(sensor: Sensor, engine: Engine) -> None
     assert all(": ok (" in line for line in lines.values()), result.stdout
     assert f"self-hosted {sensor.opensearch.url} (none auth)" in lines["A"]
     # Generated when the sensor's files were first rendered; never empty, never in history.
-    password = yaml.safe_load(Path(sensor.config["shipping"]["secrets_file"]).read_text())[
-        "grafana_admin_password"
-    ]
-    assert len(password) >= 24
-    assert password in (sensor.directory / "rendered" / "grafana.env").read_text()
-    for name in RECORDED | {"vector.env", "grafana.env", "alertmanager.yml"}:
+    secrets = yaml.safe_load(Path(sensor.config["shipping"]["secrets_file"]).read_text())
+    for key, env in (
+        ("grafana_admin_password", "grafana.env"),
+        ("evebox_admin_password", "evebox.env"),
+    ):
+        assert len(secrets[key]) >= 24
+        assert secrets[key] in (sensor.directory / "rendered" / env).read_text()
+    assert secrets["grafana_admin_password"] != secrets["evebox_admin_password"]
+    for name in RECORDED | {"vector.env", "grafana.env", "evebox.env", "alertmanager.yml"}:
         assert name in lines["B"]
     assert set(container_ids(engine)) == SERVICES
-    assert "grafana healthy" in lines["D"] and "vector healthy" in lines["D"]
+    assert all(f"{name} healthy" in lines["D"] for name in ("grafana", "vector", "evebox"))
     assert "opensearch" in lines["C"]
     prefix = sensor.config["shipping"]["opensearch"]["index_prefix"]
     assert f"index template {prefix} created; ISM policy {prefix}-retention created" in lines["C"]

@@ -9,6 +9,7 @@ stand-ins (tests/engine/images/); Redis, Prometheus and the Redis exporter are D
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -24,7 +25,7 @@ from prometheus_client import CollectorRegistry
 
 from ids2.common.apply import apply_files
 from ids2.common.stack_files import stack_dir
-from ids2.config.load import Config, load_config
+from ids2.config.load import Config, load_config, load_secrets
 from ids2.controllers.metrics import MetricsController
 from ids2.controllers.resource import ResourceController, production_actions
 from ids2.deploy.render import render_all
@@ -41,7 +42,7 @@ from tests.support.tls_certs import make_ca
 
 pytestmark = pytest.mark.engine
 
-SERVICES = {"vector", "redis", "redis-exporter", "prometheus", "grafana", "alertmanager"}
+SERVICES = {"vector", "redis", "redis-exporter", "prometheus", "grafana", "alertmanager", "evebox"}
 HEALTH_TIMEOUT_SECONDS = 90
 
 
@@ -57,7 +58,12 @@ def running(
     directory = tmp_path_factory.mktemp("stack")
     ca_bundle = make_ca(directory).bundle
     opensearch = {"endpoint": "https://localhost:9200", "ca_bundle": str(ca_bundle)}
-    config = rendered_config(directory, shipping={"opensearch": opensearch})
+    # EveBox on loopback and a port of its own: netavark forwards loopback only to ports
+    # bound to 127.0.0.1, and the test asks from the engine's namespace.
+    evebox = {"listen_address": "127.0.0.1", "port": 5637}
+    config = rendered_config(
+        directory, shipping={"opensearch": opensearch}, stack={"evebox": evebox}
+    )
     with pytest.MonkeyPatch.context() as patch, HealthPump(engine) as pump:
         patch.setenv("DOCKER_HOST", engine.docker_host)
         manager = StackManager(
@@ -119,7 +125,7 @@ def test_every_service_comes_up_healthy_with_its_rendered_limits(
     checked = {name for name, state in states.items() if state.health != "none"}
     assert checked == SERVICES - {"redis-exporter"}
     assert {state.health for name, state in states.items() if name in checked} == {"healthy"}
-    for service in ("vector", "redis", "prometheus", "grafana"):
+    for service in ("vector", "redis", "prometheus", "grafana", "evebox"):
         assert states[service].cpus == config["stack"][service]["cpus"]
     # Prometheus runs every shipped alert rule (it refuses to start on a bad rule file).
     groups = prometheus_api(engine, "rules")["groups"]
@@ -176,6 +182,33 @@ def test_vector_reads_the_configured_ca_bundle_where_its_sink_looks(
     seen = container_of(engine, manager, "vector").exec_run(["cat", CONTAINER_CA_BUNDLE])
     assert seen.exit_code == 0, seen.output
     assert seen.output == Path(config["shipping"]["opensearch"]["ca_bundle"]).read_bytes()
+
+
+def test_evebox_gets_its_admin_the_alerts_read_only_and_its_published_port(
+    running: tuple[StackManager, Config], engine: Engine
+) -> None:
+    """The entry command made the user admin with the secrets file's password (the
+    stand-in keeps its SHA-256) before the server started, again after a restart without
+    a second admin; the server got the rendered config, cannot write the RAM disk, keeps its
+    data in the state directory, and answers /api/version on the published port."""
+    manager, config = running
+    manager.wait_healthy(HEALTH_TIMEOUT_SECONDS)
+    password = load_secrets(Path(config["shipping"]["secrets_file"]))["evebox_admin_password"]
+    admin = f"admin {hashlib.sha256(password.encode()).hexdigest()}"
+    users = Path(config["paths"]["state_dir"]) / "evebox" / "standin-users"
+    assert users.read_text().splitlines() == [admin]
+    manager.restart("evebox")
+    manager.wait_healthy(HEALTH_TIMEOUT_SECONDS)
+    assert users.read_text().splitlines() == [admin]
+    container = container_of(engine, manager, "evebox")
+    rendered = (Path(config["paths"]["rendered_dir"]) / "evebox.yaml").read_bytes()
+    assert container.exec_run(["cat", "/etc/evebox/evebox.yaml"]).output == rendered
+    assert container.exec_run(["touch", "/mnt/ram_logs/written"]).exit_code != 0
+    environment = container.exec_run(["cat", "/proc/1/environ"]).output.decode()
+    assert "IDS2_EVEBOX_PASSWORD" not in environment and password not in environment
+    answer = engine.in_namespace("busybox", "wget", "-qO-", "http://127.0.0.1:5637/api/version")
+    assert answer.returncode == 0, answer.stderr
+    assert json.loads(answer.stdout)["version"] == "0.28.0"
 
 
 def test_a_crashed_container_is_restarted_by_the_engine(
@@ -246,11 +279,11 @@ def test_the_resource_controllers_actions_change_cpu_limits_in_place(
     manager, config = running
     before = {
         service: container_of(engine, manager, service).attrs["State"]
-        for service in ("vector", "prometheus", "grafana", "redis")
+        for service in ("vector", "prometheus", "grafana", "evebox", "redis")
     }
     level = settings_for(config["resources"], 3)
     results = production_actions(config).apply(level)
-    for service in ("vector", "prometheus", "grafana"):
+    for service in ("vector", "prometheus", "grafana", "evebox"):
         limit = round(config["stack"][service]["cpus"] * level.cpu_factor(service), 3)
         assert results[service] == f"ok: cpus={limit:g}"
         pid = before[service]["Pid"]
@@ -279,7 +312,7 @@ def test_a_disabled_service_is_removed_and_comes_back_when_enabled(
     document = yaml.safe_load(path.read_text())
 
     def deploy_with_grafana(enabled: bool) -> None:
-        document["stack"] = {"grafana": {"enabled": enabled}}
+        document["stack"] = {**document["stack"], "grafana": {"enabled": enabled}}
         path.write_text(yaml.safe_dump(document))
         changed = load_config(path)
         apply_files(render_all(changed), Path(changed["paths"]["rendered_dir"]))

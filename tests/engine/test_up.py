@@ -22,9 +22,9 @@ pytestmark = [
     pytest.mark.engine,
     pytest.mark.skipif(shutil.which("suricata") is None, reason="needs Suricata 7"),
 ]
-SERVICES = {"alertmanager", "grafana", "prometheus", "redis", "redis-exporter", "vector"}
+SERVICES = {"alertmanager", "evebox", "grafana", "prometheus", "redis", "redis-exporter", "vector"}
 STACK_HEALTHY = (
-    "alertmanager healthy, grafana healthy, prometheus healthy, redis healthy, "
+    "alertmanager healthy, evebox healthy, grafana healthy, prometheus healthy, redis healthy, "
     "redis-exporter none, vector healthy"
 )
 

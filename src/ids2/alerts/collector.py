@@ -1,4 +1,4 @@
-"""Detection metrics: the alerts Suricata writes to alerts-*.json, counted as they arrive.
+"""Detection metrics: the alerts Suricata writes to alerts.json.*, counted as they arrive.
 
 Unlike the other collectors this one keeps state: a counter of alerts is the sum of every
 line read so far, and Suricata's own totals (the stats event) have no severity or

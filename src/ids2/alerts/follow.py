@@ -1,4 +1,4 @@
-"""New alerts as Suricata writes them: the lines appended to alerts-*.json on the RAM disk.
+"""New alerts as Suricata writes them: the lines appended to alerts.json.* on the RAM disk.
 
 The shipped copy reaches OpenSearch or the spool only after Vector's batch timeout; the
 RAM disk has each alert the moment Suricata writes it, so `--follow` reads it there.

@@ -1,6 +1,6 @@
 """One alert by what names it: its flow id, its flow's community id, or its stored _id.
 
-The RAM disk's alerts-*.json files are read first: they hold the newest alerts as Suricata
+The RAM disk's alerts.json.* files are read first: they hold the newest alerts as Suricata
 wrote them, flow id included. Stored documents carry the community id and their _id (the
 SHA-256 of the EVE line, ecs.vrl's ids2.doc_id), but the flow id only where suricata.eve
 is kept (shipping.spool.keep_raw, or in OpenSearch, where it is stored but not indexed).
@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ids2.alerts.alert import Alert, AlertsError
-from ids2.suricata.render import ALERTS_STEM
+from ids2.common.eve_files import ALERTS_GLOB
 
 _COMMUNITY_ID = re.compile(r"1:[A-Za-z0-9+/]{27}=")
 _DOCUMENT_ID = re.compile(r"[0-9a-f]{64}")
@@ -69,7 +69,7 @@ def on_ramdisk(directory: Path, wanted: Wanted) -> Alert | None:
     """The newest alert of the RAM disk's alerts files that is the one wanted."""
     found = []
     marker = wanted.value.encode()
-    for path in sorted(directory.glob(f"{ALERTS_STEM}-*.json")):
+    for path in sorted(directory.glob(ALERTS_GLOB)):
         try:
             lines = path.read_bytes().splitlines()
         except OSError:

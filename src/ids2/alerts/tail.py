@@ -1,4 +1,4 @@
-"""The complete lines appended to Suricata's alerts-*.json files since the last look.
+"""The complete lines appended to Suricata's alerts.json.* files since the last look.
 
 Shared by `ids2 alerts --follow` and the alert metrics: both want each new alert once,
 whatever rotation (a new file every interval), deletion or truncation did in between.
@@ -10,7 +10,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from ids2.suricata.render import ALERTS_STEM
+from ids2.common.eve_files import ALERTS_GLOB
 
 CHUNK_BYTES = 1024 * 1024  # a backlog is read in pieces, so memory does not grow with it
 
@@ -35,7 +35,7 @@ class Tail:
     def _files(self) -> list[Path]:
         """The alerts files, oldest first: their names carry their start time."""
         try:
-            return sorted(self.directory.glob(f"{ALERTS_STEM}-*.json"))
+            return sorted(self.directory.glob(ALERTS_GLOB))
         except OSError:
             return []
 

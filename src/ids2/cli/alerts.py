@@ -207,7 +207,7 @@ def add_parser(
     alerts.add_argument(
         "--follow",
         action="store_true",
-        help="then print new alerts as Suricata writes them to the RAM disk's alerts-*.json",
+        help="then print new alerts as Suricata writes them to the RAM disk's alerts.json.*",
     )
     alerts.add_argument(
         "--source",

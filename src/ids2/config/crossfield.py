@@ -87,6 +87,17 @@ def _ports_and_backoff(values: dict[str, Any]) -> list[str]:
             "at 'metrics.port': expected a port other than stack.grafana.port, got "
             f"{values['metrics']['port']}"
         )
+    stack = values["stack"]
+    taken = {
+        "metrics.port": values["metrics"]["port"],
+        "stack.grafana.port": stack["grafana"]["port"],
+        "stack.alertmanager.port": stack["alertmanager"]["port"],
+    }
+    problems.extend(
+        f"at 'stack.evebox.port': expected a port other than {name}, got {port}"
+        for name, port in taken.items()
+        if port == stack["evebox"]["port"]
+    )
     connectivity = values["connectivity"]
     if connectivity["backoff_initial_seconds"] > connectivity["backoff_max_seconds"]:
         problems.append(
@@ -150,7 +161,13 @@ _RELATIONS: list[tuple[tuple[str, ...], Callable[[dict[str, Any], Machine], list
     (("sensor.rules.threshold",), lambda values, _machine: _thresholds_per_sid(values)),
     (("notify", "stack.alertmanager"), lambda values, _machine: _notify(values)),
     (
-        ("metrics.port", "stack.grafana.port", "connectivity"),
+        (
+            "metrics.port",
+            "stack.grafana.port",
+            "stack.alertmanager.port",
+            "stack.evebox.port",
+            "connectivity",
+        ),
         lambda values, _machine: _ports_and_backoff(values),
     ),
 ]

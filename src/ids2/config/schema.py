@@ -382,7 +382,7 @@ VERIFY = Section(
 )
 
 STACK = Section(
-    "The Docker stack: Vector, Redis, Prometheus and Grafana.",
+    "The Docker stack: Vector, Redis, Prometheus, Alertmanager, Grafana and EveBox.",
     {
         "project_name": string("docker compose project name.", "ids2"),
         "vector": _stack_service("Vector", 1.0, 1024),
@@ -411,6 +411,31 @@ STACK = Section(
                     check=checks.ip_address,
                 ),
                 "port": integer("Grafana's published port.", 3000, 1, 65535),
+            },
+        ),
+        "evebox": Section(
+            "The EveBox container: the alert inbox, fed the RAM disk's alerts files.",
+            {
+                **_stack_service("EveBox", 0.5, 256).children,
+                "listen_address": string(
+                    "Address EveBox's port is published on.",
+                    "0.0.0.0",
+                    check=checks.ip_address,
+                ),
+                "port": integer("EveBox's published port.", 5636, 1, 65535),
+                "retention_days": integer(
+                    "EveBox deletes alerts older than this from its SQLite database.",
+                    7,
+                    1,
+                    3650,
+                ),
+                "retention_size_mb": integer(
+                    "EveBox deletes its oldest alerts while its SQLite database is larger "
+                    "than this, in MiB; 0 sets no size limit (the age limit still applies).",
+                    1024,
+                    0,
+                    1048576,
+                ),
             },
         ),
     },
@@ -472,6 +497,9 @@ SECRETS = Section(
         "opensearch_password": string("Password for auth: basic.", "", secret=True),
         "grafana_admin_password": string(
             "Grafana's admin password; generated at deploy time when empty.", "", secret=True
+        ),
+        "evebox_admin_password": string(
+            "EveBox's admin password; generated at deploy time when empty.", "", secret=True
         ),
         "notify_receivers": NOTIFY_SECRETS,
     },

@@ -17,8 +17,11 @@ from ids2.deploy.runner import DeployError, Phase, Warned
 from ids2.notify.render import CONFIG_FILE as ALERTMANAGER_FILE
 from ids2.notify.render import TEMPLATE_FILE
 from ids2.stack.compose import StackManager
+from ids2.stack.evebox import CONFIG_FILE as EVEBOX_CONFIG
+from ids2.stack.evebox import ENV_FILE as EVEBOX_ENV
+from ids2.stack.evebox import data_directory as evebox_data_directory
 from ids2.stack.grafana import DATASOURCE_FILE
-from ids2.stack.grafana_password import ensure_grafana_password
+from ids2.stack.passwords import ensure_passwords
 from ids2.stack.prometheus import alertmanager_address
 from ids2.stack.render import CA_BUNDLE, LIMITS_FILE, compose_files, disabled_services
 from ids2.system.dropins import apply_dropins, install_dropins
@@ -30,7 +33,14 @@ STACK_HEALTH_TIMEOUT_SECONDS = 300.0
 VECTOR_FILES = {"vector.toml", "vector.env", CA_BUNDLE}
 # Grafana reads its provisioning files at start only (a changed grafana.env recreates it).
 GRAFANA_FILES = {DATASOURCE_FILE, CA_BUNDLE}
-STACK_FILES = VECTOR_FILES | GRAFANA_FILES | {"stack.env", LIMITS_FILE, "grafana.env"}
+# EveBox reads its configuration at start only (a changed evebox.env recreates it).
+EVEBOX_FILES = {EVEBOX_CONFIG}
+STACK_FILES = (
+    VECTOR_FILES
+    | GRAFANA_FILES
+    | EVEBOX_FILES
+    | {"stack.env", LIMITS_FILE, "grafana.env", EVEBOX_ENV}
+)
 
 
 @dataclass
@@ -56,7 +66,7 @@ class DeployContext:
 def render_and_apply(context: DeployContext) -> str:
     """Phase B: render every file, validate each with its tool, install what changed."""
     secrets_path = Path(context.config["shipping"]["secrets_file"])
-    generated = ensure_grafana_password(secrets_path)
+    generated = ensure_passwords(secrets_path)
     files = render_all(context.config)
     report = apply_files(files, context.rendered_dir)
     context.changed = report.changed
@@ -65,7 +75,7 @@ def render_and_apply(context: DeployContext) -> str:
     # Only where systemd runs these units: a container or a test machine's own units stay.
     on_appliance = systemd_is_running() and os.geteuid() == 0
     units = apply_dropins(install_dropins(context.rendered_dir)) if on_appliance else ""
-    note = "; generated Grafana's admin password" if generated else ""
+    note = f"; generated the admin password of {' and '.join(generated)}" if generated else ""
     note += f"; {units}" if units else ""
     return f"changed: {', '.join(report.changed) or 'nothing'}{note}"
 
@@ -92,10 +102,12 @@ def _reload(url: str) -> None:
 def stack_up(context: DeployContext) -> str:
     """Phase D: bring the stack up (recreating what changed) and wait for health."""
     stack = context.stack()
+    evebox_data_directory(context.config)
     stack.up()
     disabled = disabled_services(context.config)
     stack.remove(disabled)
-    for service, files in (("vector", VECTOR_FILES), ("grafana", GRAFANA_FILES)):
+    restarted = (("vector", VECTOR_FILES), ("grafana", GRAFANA_FILES), ("evebox", EVEBOX_FILES))
+    for service, files in restarted:
         if files & set(context.changed) and service not in disabled:
             stack.restart(service)
     states = stack.wait_healthy(STACK_HEALTH_TIMEOUT_SECONDS)

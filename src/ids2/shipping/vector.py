@@ -87,7 +87,7 @@ def _sources(config: Config) -> dict[str, Any]:
     sources: dict[str, Any] = {
         "eve": {
             **common,
-            # Suricata's eve-*.json only: its alerts-*.json repeat alerts already in them.
+            # Suricata's eve-*.json only: its alerts.json.* repeat alerts already in them.
             "include": [f"{CONTAINER_RAMDISK}/eve-*.json"],
             "oldest_first": True,
             "remove_after_secs": rotate + REMOVE_AFTER_MARGIN_SECONDS,

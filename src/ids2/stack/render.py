@@ -1,5 +1,5 @@
-"""stack.env, stack-limits.yml, grafana.env, grafana-opensearch.yml and ca-bundle.pem: what
-docker-compose.yml takes from the config.
+"""stack.env, stack-limits.yml, grafana.env, grafana-opensearch.yml, ca-bundle.pem and
+EveBox's two files (evebox.py): what docker-compose.yml takes from the config.
 
 The compose file itself is static (stack/docker-compose.yml); everything that depends on
 /etc/ids2/config.yaml reaches it through these files. stack-limits.yml is a second compose
@@ -29,16 +29,15 @@ from ids2.common.rendered import RenderedFile, ValidationError
 from ids2.common.stack_files import stack_dir
 from ids2.config.load import Config, load_secrets
 from ids2.errors import ConfigError
-from ids2.stack import grafana
+from ids2.stack import evebox, grafana
 from ids2.stack.compose import StackError, compose_command, compose_errors
-from ids2.stack.grafana_password import KEY as PASSWORD_KEY
-from ids2.stack.grafana_password import ensure_grafana_password
+from ids2.stack.passwords import EVEBOX_KEY, GRAFANA_KEY, ensure_passwords
 
 CPU_PERIOD_USEC = 100_000
-LIMITED_SERVICES = ("vector", "redis", "prometheus", "grafana", "alertmanager")
+LIMITED_SERVICES = ("vector", "redis", "prometheus", "grafana", "alertmanager", "evebox")
 LIMITS_FILE = "stack-limits.yml"
 # The env files docker-compose.yml names (compose reads them to check the file).
-COMPOSE_ENV_FILES = ("vector.env", "grafana.env")
+COMPOSE_ENV_FILES = ("vector.env", "grafana.env", evebox.ENV_FILE)
 CA_BUNDLE = "ca-bundle.pem"
 NOGROUP = 65534
 CA_PLACEHOLDER = "# shipping.opensearch.ca_bundle is not set: Vector uses its system store.\n"
@@ -86,6 +85,8 @@ def stack_environment(config: Config) -> dict[str, str]:
         "IDS2_GRAFANA_ADDRESS": stack["grafana"]["listen_address"],
         "IDS2_GRAFANA_PORT": str(stack["grafana"]["port"]),
         "IDS2_ALERTMANAGER_PORT": str(stack["alertmanager"]["port"]),
+        "IDS2_EVEBOX_ADDRESS": stack["evebox"]["listen_address"],
+        "IDS2_EVEBOX_PORT": str(stack["evebox"]["port"]),
     }
     for service in LIMITED_SERVICES:
         values[f"IDS2_{service.upper()}_MEMORY"] = f"{stack[service]['memory_mb']}m"
@@ -210,6 +211,7 @@ VALIDATORS = {
     LIMITS_FILE: check_with_compose,
     CA_BUNDLE: check_ca_bundle,
     grafana.DATASOURCE_FILE: check_datasources,
+    evebox.CONFIG_FILE: evebox.check_config,
 }
 
 
@@ -235,11 +237,12 @@ def ca_bundle(config: Config) -> RenderedFile:
 def render(config: Config) -> list[RenderedFile]:
     """stack.env and stack-limits.yml for compose, grafana.env (0600) with the admin
     password and what the OpenSearch datasource needs, grafana-opensearch.yml,
-    ca-bundle.pem."""
+    ca-bundle.pem, evebox.yaml and evebox.env (0600, its admin password)."""
     secrets_path = Path(config["shipping"]["secrets_file"])
-    ensure_grafana_password(secrets_path)
+    ensure_passwords(secrets_path)
+    secrets = load_secrets(secrets_path)
     grafana_env = {
-        "GF_SECURITY_ADMIN_PASSWORD": load_secrets(secrets_path)[PASSWORD_KEY],
+        "GF_SECURITY_ADMIN_PASSWORD": secrets[GRAFANA_KEY],
         **grafana.environment(config),
     }
     datasources = grafana.datasource_file(config)
@@ -249,4 +252,5 @@ def render(config: Config) -> list[RenderedFile]:
         RenderedFile("grafana.env", env_file(grafana_env), mode=0o600),
         RenderedFile(grafana.DATASOURCE_FILE, datasources, VALIDATORS[grafana.DATASOURCE_FILE]),
         ca_bundle(config),
+        *evebox.render(config, secrets[EVEBOX_KEY]),
     ]

@@ -168,11 +168,15 @@ def render_facts(facts: dict[str, Any]) -> str:
 
 
 def secrets_line(config: Config) -> str:
-    """The generated Grafana password, for root only (the secrets file is root's)."""
+    """The generated Grafana and EveBox passwords, for root only (the secrets file is
+    root's)."""
     from ids2.config.load import load_secrets
     from ids2.errors import Ids2Error
 
     if os.geteuid() != 0:
         raise Ids2Error("--secrets shows passwords: run it as root")
     secrets = load_secrets(Path(config["shipping"]["secrets_file"]))
-    return f"grafana admin password: {secrets['grafana_admin_password'] or '(not generated yet)'}"
+    return "\n".join(
+        f"{name} admin password: {secrets[f'{name}_admin_password'] or '(not generated yet)'}"
+        for name in ("grafana", "evebox")
+    )

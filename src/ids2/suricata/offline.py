@@ -30,11 +30,12 @@ from typing import Any
 
 import yaml
 
+from ids2.common.eve_files import EVE_FILENAME
 from ids2.errors import Ids2Error
-from ids2.suricata.render import EVE_STEM, RULES_DIR
+from ids2.suricata.render import RULES_DIR
 from ids2.suricata.rules import RULES_FILE
 
-EVE_FILE = f"{EVE_STEM}.json"
+EVE_FILE = "eve.json"
 INSTALLED_RULES = Path(RULES_DIR) / RULES_FILE
 # pcap with microsecond or nanosecond times, in either byte order, and pcapng.
 PCAP_MAGICS = (
@@ -78,9 +79,7 @@ def offline_config(text: str, directory: Path) -> str:
     eve = next(
         output["eve-log"]
         for output in document.get("outputs") or []
-        if Path(str((output.get("eve-log") or {}).get("filename", ""))).name.startswith(
-            f"{EVE_STEM}-"
-        )
+        if Path(str((output.get("eve-log") or {}).get("filename", ""))).name == EVE_FILENAME
     )
     eve = {key: value for key, value in eve.items() if key != "rotate-interval"}
     document["outputs"] = [{"eve-log": {**eve, "filename": str(directory / EVE_FILE)}}]

@@ -21,16 +21,12 @@ from typing import Any
 import yaml
 
 from ids2.common.apply import as_applied
+from ids2.common.eve_files import ALERTS_FILENAME, EVE_FILENAME
 from ids2.common.rendered import RenderedFile, ValidationError, tool_missing_note
 from ids2.config.load import Config
 
 RULES_DIR = "/var/lib/suricata/rules"
 THRESHOLD_FILE = "threshold.config"
-# The two EVE streams on the RAM disk, each a new file every rotate interval: every event
-# for Vector, and a copy of the alerts alone for local readers (`ids2 alerts --follow`).
-EVE_STEM = "eve"
-ALERTS_STEM = "alerts"
-ROTATED_SUFFIX = "-%Y%m%dT%H%M%S.json"
 # pcap-log names each file of the ring PCAP_STEM.<epoch seconds of its first packet>[.lz4].
 PCAP_STEM = "alerts.pcap"
 # Shares of the memory budget; they add up to 1.
@@ -98,13 +94,13 @@ def _memcaps(budget_mb: int) -> dict[str, str]:
     return {name: f"{max(int(budget_mb * share), 1)}mb" for name, share in MEMCAP_SHARES.items()}
 
 
-def _eve_log(config: Config, stem: str, types: list[Any]) -> dict[str, Any]:
+def _eve_log(config: Config, filename: str, types: list[Any]) -> dict[str, Any]:
     ramdisk = config["ramdisk"]
     return {
         "eve-log": {
             "enabled": True,
             "filetype": "regular",
-            "filename": f"{ramdisk['mount_point']}/{stem}{ROTATED_SUFFIX}",
+            "filename": f"{ramdisk['mount_point']}/{filename}",
             "rotate-interval": f"{ramdisk['rotate_interval_seconds']}s",
             "community-id": True,
             "types": types,
@@ -138,7 +134,7 @@ def _eve(config: Config) -> dict[str, Any]:
         "flow",
         {"stats": {"totals": True, "threads": False, "deltas": False}},
     ]
-    return _eve_log(config, EVE_STEM, types)
+    return _eve_log(config, EVE_FILENAME, types)
 
 
 def _alerts(config: Config) -> dict[str, Any]:
@@ -154,7 +150,7 @@ def _alerts(config: Config) -> dict[str, Any]:
         "http-body-printable": True,
         "tagged-packets": False,
     }
-    return _eve_log(config, ALERTS_STEM, [{"alert": alert}])
+    return _eve_log(config, ALERTS_FILENAME, [{"alert": alert}])
 
 
 def _pcap_log(config: Config) -> dict[str, Any]:

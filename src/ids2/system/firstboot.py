@@ -178,17 +178,28 @@ def local_address() -> str | None:
     return pick_address(result.stdout)
 
 
+def service_url(service: dict[str, Any], address: str | None) -> str:
+    """Where a published stack service answers: its listen address, or the sensor's own
+    when it listens on every one."""
+    host = service["listen_address"] if service["listen_address"] != "0.0.0.0" else address
+    return f"http://{host}:{service['port']}/" if host else "(no IPv4 address yet)"
+
+
 def banner(config: Config, outcome: str, address: str | None) -> str:
-    """The short status screen for the console and the MOTD."""
-    grafana = config["stack"]["grafana"]
-    host = grafana["listen_address"] if grafana["listen_address"] != "0.0.0.0" else address
-    url = f"http://{host}:{grafana['port']}/" if host else "(no IPv4 address yet)"
+    """The short status screen for the console and the MOTD: Grafana's and EveBox's
+    addresses among the facts, each left out when its service is disabled."""
+    stack = config["stack"]
+    web = [
+        f"  {label + ':':<15} {service_url(stack[name], address)} (user admin)"
+        for name, label in (("grafana", "Grafana"), ("evebox", "EveBox"))
+        if stack[name]["enabled"]
+    ]
     return "\n".join(
         [
             f"ids2 sensor {socket.gethostname()}",
             f"  address:        {address or 'none yet'}",
             f"  capture:        {config['sensor']['interface']}",
-            f"  Grafana:        {url} (user admin)",
+            *web,
             "  admin password: sudo ids2 status --secrets",
             f"  first boot:     {outcome}",
         ]

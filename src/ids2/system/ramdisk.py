@@ -6,7 +6,7 @@ anyway, the oldest rotated file goes (never the one Suricata is writing), and it
 are counted as lost, in bytes and in events (its lines, counted before it goes), so the
 loss shows in metrics instead of Suricata failing to write.
 
-Suricata also writes the alerts alone to alerts-*.json. Vector never reads those (the
+Suricata also writes the alerts alone to alerts.json.*. Vector never reads those (the
 same alerts are in the EVE files), so they are deleted here: a rotated one once it is
 ALERTS_KEEP_SECONDS old, and before any EVE file above the mark. Their events were
 shipped from the EVE files, so dropping them loses nothing.
@@ -18,6 +18,8 @@ import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
+
+from ids2.common.eve_files import ALERTS_GLOB, EVE_GLOB
 
 log = logging.getLogger(__name__)
 # Long enough for `ids2 alerts --follow` and other local readers to catch up after a pause.
@@ -49,11 +51,9 @@ def room_below(directory: Path, percent: float) -> int:
     return max(int(total * percent / 100) - used, 0)
 
 
-def rotated_files(directory: Path, stem: str = "eve") -> list[Path]:
+def rotated_files(directory: Path, pattern: str = EVE_GLOB) -> list[Path]:
     """One stream's files oldest first, without the newest one (Suricata is writing it)."""
-    files = sorted(
-        directory.glob(f"{stem}-*.json"), key=lambda path: (path.stat().st_mtime, path.name)
-    )
+    files = sorted(directory.glob(pattern), key=lambda path: (path.stat().st_mtime, path.name))
     return files[:-1]
 
 
@@ -71,7 +71,7 @@ def prune_alerts(directory: Path, now: float) -> list[Path]:
     """Delete the rotated alerts files older than ALERTS_KEEP_SECONDS; the files deleted."""
     expired = [
         path
-        for path in rotated_files(directory, "alerts")
+        for path in rotated_files(directory, ALERTS_GLOB)
         if now - path.stat().st_mtime > ALERTS_KEEP_SECONDS
     ]
     for path in expired:
@@ -84,7 +84,7 @@ def enforce(directory: Path, high_water_percent: int, report: GuardReport) -> li
     files dropped."""
     dropped = []
     while usage_ratio(directory) * 100 > high_water_percent:
-        copies = rotated_files(directory, "alerts")
+        copies = rotated_files(directory, ALERTS_GLOB)
         if copies:
             copies[0].unlink(missing_ok=True)
             dropped.append(copies[0])

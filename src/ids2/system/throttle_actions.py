@@ -19,7 +19,7 @@ from ids2.system.throttle import LevelSettings
 from ids2.system.units import systemctl, systemd_is_running
 
 SURICATA_UNIT = "suricata.service"
-THROTTLED_SERVICES = ("vector", "prometheus", "grafana")  # never Redis: it is the buffer
+THROTTLED_SERVICES = ("vector", "prometheus", "grafana", "evebox")  # never Redis: it is the buffer
 DOCKER_SOCKET = Path("/var/run/docker.sock")
 
 

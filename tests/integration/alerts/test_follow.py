@@ -1,4 +1,4 @@
-"""`ids2 alerts --follow`: a real Suricata alert appended to alerts-*.json shows within a second."""
+"""`ids2 alerts --follow`: a real Suricata alert appended to alerts.json.* shows within a second."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ def test_a_new_alert_shows_within_a_second(replayed: Replayed, tmp_path: Path) -
     ram, spool = tmp_path / "ram", tmp_path / "spool"
     ram.mkdir()
     spool.mkdir()
-    live = ram / "alerts-20261204T100000.json"
+    live = ram / "alerts.json.1796378400"
     alert = replayed.alerts[-1]
     live.write_text(json.dumps(alert) + "\n")  # there before the start: not shown
     config = tmp_path / "config.yaml"

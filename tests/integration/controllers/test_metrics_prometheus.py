@@ -143,7 +143,7 @@ def test_scrape_passes_promtool_check_metrics(exporter: tuple[int, Path]) -> Non
         "alert": {"signature_id": 2100498, "signature": 'say "root" \\ here', "severity": 2},
         "payload_printable": "uid=0(root)",
     }
-    alerts = exporter[1] / "ram/alerts-20261204T100000.json"
+    alerts = exporter[1] / "ram/alerts.json.1796378400"
     alerts.write_text(json.dumps(alert, separators=(",", ":")) + "\n")
     text = scrape(exporter[0])
     result = subprocess.run(

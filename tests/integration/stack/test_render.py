@@ -38,7 +38,9 @@ def config_in(
     spill_key: str = "ids2:spill",
 ) -> Config:
     secrets = tmp_path / "secrets.yaml"
-    secrets.write_text("grafana_admin_password: s3cret-grafana\n")
+    secrets.write_text(
+        "grafana_admin_password: s3cret-grafana\nevebox_admin_password: s3cret-evebox\n"
+    )
     secrets.chmod(0o600)
     document = {
         "paths": {"rendered_dir": str(tmp_path / "rendered")},
@@ -75,6 +77,9 @@ def test_env_files_carry_limits_and_keep_the_password_private(tmp_path: Path) ->
     grafana_env = rendered / "grafana.env"
     assert grafana_env.stat().st_mode & 0o777 == 0o600
     assert "GF_SECURITY_ADMIN_PASSWORD=s3cret-grafana\n" in grafana_env.read_text()
+    assert "IDS2_EVEBOX_ADDRESS=0.0.0.0\nIDS2_EVEBOX_PORT=5636\n" in stack_env
+    assert "IDS2_EVEBOX_MEMORY=256m\n" in stack_env
+    assert limits["services"]["evebox"] == {"cpu_quota": 50_000}
 
 
 def test_a_missing_variable_is_refused(tmp_path: Path) -> None:
@@ -134,6 +139,23 @@ def test_compose_accepts_the_rendered_files_before_they_apply(
     assert f"{tmp_path}/aws:/root/.aws:ro" in volumes
 
 
+def test_evebox_publishes_its_port_where_configured_and_reads_the_ram_disk_read_only(
+    tmp_path: Path, compose_version: str
+) -> None:
+    evebox = {"listen_address": "192.0.2.10", "port": 8443, "cpus": 0.25, "memory_mb": 300}
+    config = config_in(tmp_path, stack={"evebox": evebox})
+    merged = merged_services(config, tmp_path, compose_version)["evebox"]
+    assert list(map(short_port, merged["ports"])) == ["192.0.2.10:8443:5636"], compose_version
+    assert merged["cpu_quota"] == 25_000
+    assert str(merged["mem_limit"]) in {"300m", str(300 * 1024 * 1024)}
+    volumes = set(map(short_volume, merged["volumes"]))
+    rendered = tmp_path / "rendered"
+    assert f"{rendered}/evebox.yaml:/etc/evebox/evebox.yaml:ro" in volumes
+    assert f"{config['ramdisk']['mount_point']}:/mnt/ram_logs:ro" in volumes
+    assert f"{config['paths']['state_dir']}/evebox:/var/lib/evebox:rw" in volumes
+    assert merged["networks"] == {"inbox": None} or list(merged["networks"]) == ["inbox"]
+
+
 def test_the_exporter_reports_the_configured_spill_list(
     tmp_path: Path, compose_version: str
 ) -> None:
@@ -149,6 +171,7 @@ def test_a_disabled_service_is_one_compose_does_not_start(
         "grafana": {"enabled": False},
         "prometheus": {"enabled": False},
         "alertmanager": {"enabled": False},
+        "evebox": {"enabled": False},
     }
     merged = merged_services(config_in(tmp_path, stack=disabled), tmp_path, compose_version)
     # v2 leaves services of inactive profiles out of its output; v1 prints their profile.
@@ -247,7 +270,16 @@ def test_compose_refuses_a_broken_file(tmp_path: Path, compose_version: str) -> 
     assert result.returncode != 0, compose_version
 
 
-def test_grafana_never_gets_an_empty_password(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("env_name", "variable", "key"),
+    [
+        ("grafana.env", "GF_SECURITY_ADMIN_PASSWORD", "grafana_admin_password"),
+        ("evebox.env", "IDS2_EVEBOX_PASSWORD", "evebox_admin_password"),
+    ],
+)
+def test_grafana_and_evebox_never_get_an_empty_password(
+    tmp_path: Path, env_name: str, variable: str, key: str
+) -> None:
     secrets = tmp_path / "secrets.yaml"
     secrets.write_text("")  # as the package installs it
     document = {
@@ -255,13 +287,16 @@ def test_grafana_never_gets_an_empty_password(tmp_path: Path) -> None:
         "shipping": {"secrets_file": str(secrets)},
     }
     config = validate_document(document, "/etc/ids2/config.yaml", MACHINE)
-    grafana = next(f for f in render(config) if f.name == "grafana.env")
-    password = grafana.content.split("GF_SECURITY_ADMIN_PASSWORD=", 1)[1].strip()
+    env = next(f for f in render(config) if f.name == env_name)
+    password = env.content.split(f"{variable}=", 1)[1].strip()
     assert len(password) >= 24, "generated, not empty"
+    assert env.mode == 0o600
     assert secrets.stat().st_mode & 0o777 == 0o600
-    assert yaml.safe_load(secrets.read_text())["grafana_admin_password"] == password
-    again = next(f for f in render(config) if f.name == "grafana.env")
-    assert again.content == grafana.content, "generated once, then kept"
+    stored = yaml.safe_load(secrets.read_text())
+    assert stored[key] == password
+    assert stored["grafana_admin_password"] != stored["evebox_admin_password"]
+    again = next(f for f in render(config) if f.name == env_name)
+    assert again.content == env.content, "generated once, then kept"
 
 
 def test_a_password_that_cannot_be_stored_is_a_clear_error(tmp_path: Path) -> None:
@@ -269,8 +304,13 @@ def test_a_password_that_cannot_be_stored_is_a_clear_error(tmp_path: Path) -> No
     unwritable.write_text("")
     document = {"shipping": {"secrets_file": str(unwritable / "secrets.yaml")}}
     config = validate_document(document, "/etc/ids2/config.yaml", MACHINE)
-    with pytest.raises(ConfigError, match="at 'grafana_admin_password': cannot store"):
+    with pytest.raises(ConfigError) as raised:
         render(config)
+    assert [problem.split(":")[0] for problem in raised.value.problems] == [
+        "at 'grafana_admin_password'",
+        "at 'evebox_admin_password'",
+    ]
+    assert "cannot store the generated password" in str(raised.value)
 
 
 def test_grafana_env_carries_the_datasource_password_and_the_file_none(tmp_path: Path) -> None:

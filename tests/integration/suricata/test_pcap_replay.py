@@ -8,6 +8,7 @@ not held against the rendered config; every other check must pass.
 from __future__ import annotations
 
 import json
+import re
 import shlex
 import shutil
 import socket
@@ -143,7 +144,7 @@ def alert_key(event: dict[str, Any]) -> tuple[Any, ...]:
 def test_alerts_stream_holds_exactly_the_alerts_of_eve(
     case: dict[str, Any], tmp_path: Path
 ) -> None:
-    """alerts-*.json: every alert of the EVE files, nothing else, each with all the EVE
+    """alerts.json.*: every alert of the EVE files, nothing else, each with all the EVE
     alert's fields plus its payload, packet and HTTP bodies."""
     directory = CORPUS / case["name"]
     config = rendered_config(tmp_path)
@@ -154,11 +155,10 @@ def test_alerts_stream_holds_exactly_the_alerts_of_eve(
         [part for arg in case["args"] or [] for part in shlex.split(arg)],
         tmp_path / "rendered",
     )
-    copies = [
-        json.loads(line)
-        for path in sorted((config.parent / "ram").glob("alerts-*.json"))
-        for line in path.read_text().splitlines()
-    ]
+    files = sorted((config.parent / "ram").glob("alerts*"))
+    # Named as EveBox reads a spool: NAME.<ten-digit epoch seconds>, expanded by Suricata.
+    assert all(re.fullmatch(r"alerts\.json\.\d{10}", path.name) for path in files), files
+    copies = [json.loads(line) for path in files for line in path.read_text().splitlines()]
     alerts = sorted((event for event in events if event["event_type"] == "alert"), key=alert_key)
     assert {event["event_type"] for event in copies} <= {"alert"}
     copies.sort(key=alert_key)

@@ -83,7 +83,7 @@ def value(registry: CollectorRegistry, name: str, **labels: str) -> float | None
 
 
 def test_a_scrape_counts_only_new_alerts_and_never_the_same_twice(tmp_path: Path) -> None:
-    alerts = tmp_path / "alerts-20261204T100000.json"
+    alerts = tmp_path / "alerts.json.1796378400"
     alerts.write_bytes(eve_alert(1, 1) + b"\n")
     collector = AlertCollector(tmp_path, 1)
     registry = CollectorRegistry(auto_describe=False)
@@ -99,6 +99,6 @@ def test_a_scrape_counts_only_new_alerts_and_never_the_same_twice(tmp_path: Path
     assert value(registry, "ids2_alert_signature_total", **signature) == 1
     other = {"sid": "other", "signature": "other", "severity": ""}
     assert value(registry, "ids2_alert_signature_total", **other) == 1
-    (tmp_path / "alerts-20261204T100100.json").write_bytes(eve_alert(1, 1) + b"\n")
+    (tmp_path / "alerts.json.1796378460").write_bytes(eve_alert(1, 1) + b"\n")
     assert collector.update() == 1
     assert value(registry, "ids2_alert_signature_total", **signature) == 2

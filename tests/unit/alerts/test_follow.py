@@ -21,14 +21,14 @@ EVE = {
 
 
 def test_new_complete_lines_of_old_and_new_files(tmp_path: Path) -> None:
-    old = tmp_path / "alerts-20261204T100000.json"
+    old = tmp_path / "alerts.json.1796378400"
     old.write_text(json.dumps(EVE) + "\n")
     follower = Follower(tmp_path)
     assert list(follower.new_alerts()) == []
     line = json.dumps({**EVE, "alert": {**EVE["alert"], "signature_id": 2}})  # type: ignore[dict-item]
     with old.open("a") as handle:
         handle.write(line + "\n" + line[:20])
-    (tmp_path / "alerts-20261204T100100.json").write_text(json.dumps(EVE) + "\n")
+    (tmp_path / "alerts.json.1796378460").write_text(json.dumps(EVE) + "\n")
     (tmp_path / "eve-20261204T100100.json").write_text(json.dumps(EVE) + "\n")
     assert [alert.sid for alert in follower.new_alerts()] == ["2", "1"]
     with old.open("a") as handle:

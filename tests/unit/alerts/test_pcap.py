@@ -123,7 +123,7 @@ def test_the_ramdisk_alert_found_by_flow_id(tmp_path: Path) -> None:
         '"src_ip":"10.0.0.1","src_port":1,"dest_ip":"10.0.0.2","dest_port":2,"proto":"UDP",'
         '"alert":{"signature_id":%d,"signature":"x","severity":2}}\n'
     )
-    (tmp_path / "alerts-20261204T100000.json").write_text(event % (7, 1) + event % (8, 2))
+    (tmp_path / "alerts.json.1796378400").write_text(event % (7, 1) + event % (8, 2))
     found = on_ramdisk(tmp_path, Wanted("flow_id", "8"))
     assert found is not None and found.sid == "2"
     assert on_ramdisk(tmp_path, Wanted("flow_id", "9")) is None

@@ -16,7 +16,7 @@ def append(path: Path, text: str) -> None:
 
 
 def test_only_lines_written_after_the_start_and_only_complete_ones(tmp_path: Path) -> None:
-    old = tmp_path / "alerts-20261204T100000.json"
+    old = tmp_path / "alerts.json.1796378400"
     old.write_text("old\n")
     reader = Tail(tmp_path)
     assert list(reader.new_lines()) == []
@@ -31,11 +31,11 @@ def test_only_lines_written_after_the_start_and_only_complete_ones(tmp_path: Pat
 def test_a_rotated_file_is_read_from_its_start_and_a_deleted_one_forgotten(
     tmp_path: Path,
 ) -> None:
-    first = tmp_path / "alerts-20261204T100000.json"
+    first = tmp_path / "alerts.json.1796378400"
     first.write_text("")
     reader = Tail(tmp_path)
     append(first, "1\n")
-    second = tmp_path / "alerts-20261204T100100.json"
+    second = tmp_path / "alerts.json.1796378460"
     second.write_text("2\n3\n")
     assert list(reader.new_lines()) == [b"1", b"2", b"3"]
     first.unlink()
@@ -44,7 +44,7 @@ def test_a_rotated_file_is_read_from_its_start_and_a_deleted_one_forgotten(
 
 
 def test_a_truncated_or_replaced_file_is_read_again_from_its_start(tmp_path: Path) -> None:
-    path = tmp_path / "alerts-20261204T100000.json"
+    path = tmp_path / "alerts.json.1796378400"
     path.write_text("one\ntwo\n")
     reader = Tail(tmp_path)
     path.write_text("3\n")  # truncated: shorter than what was read
@@ -59,7 +59,7 @@ def test_a_backlog_larger_than_a_chunk_keeps_lines_whole(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(tail, "CHUNK_BYTES", 7)
-    path = tmp_path / "alerts-20261204T100000.json"
+    path = tmp_path / "alerts.json.1796378400"
     path.write_text("")
     reader = Tail(tmp_path)
     lines = [f"line-{index}-{'x' * index}" for index in range(12)]

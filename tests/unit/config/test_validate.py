@@ -266,6 +266,14 @@ def test_port_clash_and_backoff_order() -> None:
     ]
 
 
+def test_evebox_takes_a_port_of_its_own() -> None:
+    problems = problems_of({"stack": {"evebox": {"port": 9093}}})
+    assert problems == [
+        "at 'stack.evebox.port': expected a port other than stack.alertmanager.port, got 9093"
+    ]
+    assert validate({"stack": {"evebox": {"port": 5637}}})["stack"]["evebox"]["port"] == 5637
+
+
 def test_missing_interface_is_a_warning_not_an_error() -> None:
     config = validate({"sensor": {"interface": "eth1"}})
     (warning,) = config.warnings

@@ -24,7 +24,7 @@ def signature_lines(port: int) -> list[str]:
 
 
 def test_top_signatures_bounds_the_series_and_a_reload_keeps_the_counts(tmp_path: Path) -> None:
-    alerts = tmp_path / "alerts-20261204T100000.json"
+    alerts = tmp_path / "alerts.json.1796378400"
     alerts.write_bytes(b"")
 
     def config(top: int) -> dict[str, object]:

@@ -5,7 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ids2.status.facts import _capture, _last_alert, _pipeline_line
+import pytest
+
+from ids2.config.load import validate_document
+from ids2.config.machine import Machine
+from ids2.errors import Ids2Error
+from ids2.status.facts import _capture, _last_alert, _pipeline_line, secrets_line
 from ids2.status.figures import pipeline_figures
 from ids2.suricata.collector import interval_packet_rate
 from tests.support.ports import free_port
@@ -62,3 +67,23 @@ def test_a_capture_that_has_seen_no_packets_is_a_warning(tmp_path: Path) -> None
     assert _capture(config)["warning"] == "no packets seen yet on eth0"  # type: ignore[arg-type]
     eve.write_text(json.dumps({"event_type": "stats", "stats": stats(12, 30)}) + "\n")
     assert "warning" not in _capture(config)  # type: ignore[arg-type]
+
+
+def test_secrets_shows_both_admin_passwords_to_root_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    secrets = tmp_path / "secrets.yaml"
+    secrets.write_text("grafana_admin_password: g-s3cret\n")
+    secrets.chmod(0o600)
+    config = validate_document(
+        {"shipping": {"secrets_file": str(secrets)}},
+        "test",
+        Machine(4, 8192, frozenset({"eth0"})),
+    )
+    monkeypatch.setattr("ids2.status.facts.os.geteuid", lambda: 0)
+    assert secrets_line(config) == (
+        "grafana admin password: g-s3cret\nevebox admin password: (not generated yet)"
+    )
+    monkeypatch.setattr("ids2.status.facts.os.geteuid", lambda: 1000)
+    with pytest.raises(Ids2Error, match="run it as root"):
+        secrets_line(config)

@@ -64,7 +64,7 @@ def test_only_the_tail_of_a_large_file_is_read(tmp_path: Path) -> None:
 def test_ramdisk_and_rules_figures(tmp_path: Path) -> None:
     (tmp_path / "eve-1.json").write_text(stats(10, 0) + "\n")
     (tmp_path / "eve-2.json").write_text("{}\n")
-    (tmp_path / "alerts-1.json").write_text("{}\n")  # a copy Vector never reads
+    (tmp_path / "alerts.json.1000000001").write_text("{}\n")  # a copy Vector never reads
     store = StateStore(tmp_path / "run")
     store.write("ramdisk", {"lost_bytes_total": 4096, "lost_events_total": 7})
     store.write("rules", {"rules_loaded": 43000, "reloaded_at": 1700000000.0})

@@ -58,7 +58,7 @@ def test_capture_and_eve_follow_the_config() -> None:
     assert eve["filename"] == "/mnt/ram/eve-%Y%m%dT%H%M%S.json"
     assert eve["rotate-interval"] == "30s" and eve["community-id"] is True
     alerts = config["outputs"][1]["eve-log"]  # type: ignore[index]
-    assert alerts["filename"] == "/mnt/ram/alerts-%Y%m%dT%H%M%S.json"
+    assert alerts["filename"] == "/mnt/ram/alerts.json.%s"
     assert alerts["rotate-interval"] == "30s" and alerts["community-id"] is True
     assert [list(kind) for kind in alerts["types"]] == [["alert"]]
     options = alerts["types"][0]["alert"]

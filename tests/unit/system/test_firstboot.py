@@ -11,11 +11,12 @@ import pytest
 import yaml
 
 from ids2.cli import main
-from ids2.config.load import load_config, load_secrets
+from ids2.config.load import load_config, load_secrets, validate_document
 from ids2.config.machine import Machine
 from ids2.errors import ConfigError
 from ids2.system.firstboot import (
     MOTD_BEGIN,
+    banner,
     first_boot,
     load_saved_images,
     merge_boot_file,
@@ -116,6 +117,7 @@ def test_first_boot_merges_moves_secrets_and_removes_the_file(sensor: dict[str, 
         "opensearch_username": "sensor",
         "opensearch_password": "s3cret-from-boot",
         "grafana_admin_password": "kept-from-before",
+        "evebox_admin_password": "",
         "notify_receivers": {},
     }
 
@@ -195,3 +197,15 @@ def test_the_secrets_written_are_valid_yaml_of_the_secrets_schema(sensor: dict[s
     sensor["boot"].write_text("secrets:\n  grafana_admin_password: 'new: one'\n")
     first_boot(sensor["boot"], sensor["config"], sensor["tmp"] / "none")
     assert yaml.safe_load(sensor["secrets"].read_text()) == {"grafana_admin_password": "new: one"}
+
+
+def test_the_banner_gives_grafana_and_evebox_side_by_side_unless_disabled() -> None:
+    stack = {"evebox": {"listen_address": "10.0.0.5", "port": 8443}}
+    config = validate_document({"stack": stack}, "test", PI5)
+    lines = banner(config, "ok", "192.168.1.20").splitlines()
+    assert "  Grafana:        http://192.168.1.20:3000/ (user admin)" in lines
+    assert "  EveBox:         http://10.0.0.5:8443/ (user admin)" in lines
+    assert lines.index("  EveBox:         http://10.0.0.5:8443/ (user admin)") == 4
+    stack["evebox"]["enabled"] = False
+    config = validate_document({"stack": stack}, "test", PI5)
+    assert "EveBox" not in banner(config, "ok", "192.168.1.20")

@@ -35,28 +35,37 @@ def test_full_disk_with_only_the_live_file_stops(
 
 
 def test_alerts_copies_go_after_an_hour_but_never_the_live_one(tmp_path: Path) -> None:
-    # alerts-3 is the live file, idle for two hours: no alert came in that time.
-    for name, age in (("alerts-1.json", 7400), ("alerts-2.json", 7300), ("alerts-3.json", 7200)):
+    # alerts.json.1000000003 is the live file, idle for two hours: no alert came in that time.
+    for name, age in (
+        ("alerts.json.1000000001", 7400),
+        ("alerts.json.1000000002", 7300),
+        ("alerts.json.1000000003", 7200),
+    ):
         (tmp_path / name).write_text("x")
         os.utime(tmp_path / name, (10_000 - age, 10_000 - age))
     (tmp_path / "eve-1.json").write_text("x")
     os.utime(tmp_path / "eve-1.json", (0, 0))
     pruned = prune_alerts(tmp_path, 10_000)
-    assert [path.name for path in pruned] == ["alerts-1.json", "alerts-2.json"]
-    assert sorted(path.name for path in tmp_path.iterdir()) == ["alerts-3.json", "eve-1.json"]
+    assert [path.name for path in pruned] == ["alerts.json.1000000001", "alerts.json.1000000002"]
+    assert sorted(path.name for path in tmp_path.iterdir()) == [
+        "alerts.json.1000000003",
+        "eve-1.json",
+    ]
 
 
 def test_above_the_mark_alerts_copies_go_first_and_are_not_counted_lost(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for number, name in enumerate(["eve-1.json", "alerts-1.json", "alerts-2.json", "eve-2.json"]):
+    for number, name in enumerate(
+        ["eve-1.json", "alerts.json.1000000001", "alerts.json.1000000002", "eve-2.json"]
+    ):
         (tmp_path / name).write_text('{"a":1}\n{"b"')
         os.utime(tmp_path / name, (number, number))
     usage = iter([0.99, 0.95, 0.5])
     monkeypatch.setattr("ids2.system.ramdisk.usage_ratio", lambda directory: next(usage))
     report = GuardReport()
     assert [path.name for path in enforce(tmp_path, 90, report)] == [
-        "alerts-1.json",
+        "alerts.json.1000000001",
         "eve-1.json",
     ]
     assert (report.lost_bytes_total, report.lost_events_total, report.dropped_files_total) == (
