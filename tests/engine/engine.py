@@ -240,6 +240,14 @@ def terminate(processes: list[psutil.Process], grace: float = 10) -> None:
     psutil.wait_procs(alive, timeout=5)
 
 
+def gone_meanwhile(error: docker.errors.APIError) -> bool:
+    """Whether podman's 500 means the container exited or was removed while it was asked
+    about: "read /proc/PID/cgroup: no such process" for one that exited between a listing
+    and an inspect (a crash, or a restart under way), "does not exist in database: no such
+    container" for one removed meanwhile (compose down), rather than a 404."""
+    return "no such process" in str(error) or "no such container" in str(error)
+
+
 def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> float:
     """Poll `condition` every 0.2 s until it is true; the seconds that took.
     AssertionError naming `what` after `timeout` seconds."""

@@ -18,7 +18,7 @@ from types import TracebackType
 import docker
 import requests
 
-from tests.engine.engine import LIBPOD_API, Engine, reap_finished_exec_monitors
+from tests.engine.engine import LIBPOD_API, Engine, gone_meanwhile, reap_finished_exec_monitors
 
 NANOSECONDS = 1e9
 
@@ -66,11 +66,7 @@ class HealthPump:
             except docker.errors.NotFound:
                 continue
             except docker.errors.APIError as error:
-                # A crash-looping container that exits between the listing and the inspect:
-                # podman answers 500 "read /proc/PID/cgroup: no such process"; one removed
-                # meanwhile (compose down), 500 "does not exist in database: no such
-                # container" rather than 404. Either is gone.
-                if "no such process" in str(error) or "no such container" in str(error):
+                if gone_meanwhile(error):
                     continue
                 raise
             check = attributes["Config"].get("Healthcheck") or {}

@@ -19,6 +19,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+import docker
 import pytest
 import yaml
 from prometheus_client import CollectorRegistry
@@ -35,7 +36,7 @@ from ids2.stack.compose import StackError, StackManager
 from ids2.stack.render import compose_files, disabled_services
 from ids2.state import StateStore
 from ids2.system.throttle import settings_for
-from tests.engine.engine import Engine, wait_until
+from tests.engine.engine import Engine, gone_meanwhile, wait_until
 from tests.engine.health import HealthPump
 from tests.engine.sensor_config import rendered_config
 from tests.support.tls_certs import make_ca
@@ -222,7 +223,12 @@ def test_a_crashed_container_is_restarted_by_the_engine(
     os.kill(crashed, signal.SIGKILL)
 
     def restarted() -> bool:
-        container.reload()
+        try:
+            container.reload()
+        except docker.errors.APIError as error:
+            if gone_meanwhile(error):
+                return False  # asked while the engine was between the crash and the restart
+            raise
         return bool(container.status == "running" and container.attrs["State"]["Pid"] != crashed)
 
     wait_until(restarted, 30, "vector restarted by its restart policy")
