@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import yaml
 
+from ids2 import TYPE_CHECKING
 from ids2.config.crossfield import check_relations, warnings_for
 from ids2.config.machine import Machine
 from ids2.config.schema import ROOT, SECRETS
 from ids2.config.spec import Section
 from ids2.config.validate import Problems, check_section, default_of
 from ids2.errors import ConfigError
+
+if TYPE_CHECKING:
+    from typing import Any
 
 DEFAULT_PATH = "/etc/ids2/config.yaml"
 
@@ -24,13 +26,20 @@ def config_path(given: str | None) -> Path:
     return Path(given or os.environ.get("IDS2_CONFIG") or DEFAULT_PATH)
 
 
-@dataclass(frozen=True)
 class Config:
-    """Validated configuration values with every default filled in."""
+    """Validated configuration values with every default filled in.
 
-    source: str
-    values: dict[str, Any]
-    warnings: list[str] = field(default_factory=list)
+    A plain class rather than a dataclass: see the `ids2` package.
+    """
+
+    __slots__ = ("source", "values", "warnings")
+
+    def __init__(
+        self, source: str, values: dict[str, Any], warnings: list[str] | None = None
+    ) -> None:
+        self.source = source
+        self.values = values
+        self.warnings = warnings if warnings is not None else []
 
     def __getitem__(self, key: str) -> Any:
         return self.values[key]

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import psutil
 
+from ids2 import TYPE_CHECKING
 from ids2.common.stack_files import stack_dir
 from ids2.config.load import Config
 from ids2.controllers.base import Controller
@@ -22,7 +23,10 @@ from ids2.stack.compose import StackManager
 from ids2.state import StateStore
 from ids2.system.ramdisk import GuardReport, enforce, prune_alerts, usage_ratio
 from ids2.system.throttle import LevelSettings, choose_level, settings_for, thresholds
-from ids2.system.throttle_actions import THROTTLED_SERVICES, SystemAndStackActions, ThrottleActions
+from ids2.system.throttle_actions import THROTTLED_SERVICES, SystemAndStackActions
+
+if TYPE_CHECKING:
+    from ids2.system.throttle_actions import ThrottleActions
 
 log = logging.getLogger(__name__)
 

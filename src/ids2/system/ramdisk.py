@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -24,13 +23,18 @@ log = logging.getLogger(__name__)
 ALERTS_KEEP_SECONDS = 3600
 
 
-@dataclass
 class GuardReport:
-    """Running totals of what the guard had to drop."""
+    """Running totals of what the guard had to drop.
 
-    lost_bytes_total: int = 0
-    lost_events_total: int = 0
-    dropped_files_total: int = 0
+    A plain class rather than a dataclass: see the `ids2` package.
+    """
+
+    __slots__ = ("dropped_files_total", "lost_bytes_total", "lost_events_total")
+
+    def __init__(self) -> None:
+        self.lost_bytes_total = 0
+        self.lost_events_total = 0
+        self.dropped_files_total = 0
 
 
 def usage_ratio(directory: Path) -> float:
