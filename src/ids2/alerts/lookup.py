@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ids2.alerts.alert import Alert, AlertsError
-from ids2.suricata.render import ALERTS_STEM
+from ids2.suricata import ALERTS_STEM
 
 _COMMUNITY_ID = re.compile(r"1:[A-Za-z0-9+/]{27}=")
 _DOCUMENT_ID = re.compile(r"[0-9a-f]{64}")

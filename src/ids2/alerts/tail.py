@@ -10,7 +10,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from ids2.suricata.render import ALERTS_STEM
+from ids2.suricata import ALERTS_STEM
 
 CHUNK_BYTES = 1024 * 1024  # a backlog is read in pieces, so memory does not grow with it
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import logging
 import os
 import sys
 from functools import partial
@@ -16,8 +15,6 @@ from ids2.errors import Ids2Error
 if TYPE_CHECKING:
     import argparse
     from collections.abc import Callable, Sequence
-
-log = logging.getLogger("ids2")
 
 COMMAND_MODULES = (
     "config",
@@ -72,7 +69,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     debug = debug or os.environ.get("IDS2_DEBUG") == "1"
     from ids2.logsetup import configure
 
-    configure(debug)
+    configure(debug, logging_module=request is None)
     try:
         return command()
     except Ids2Error as error:

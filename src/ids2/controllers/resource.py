@@ -8,7 +8,6 @@ publishes the shipping pace for the stack side.
 
 from __future__ import annotations
 
-import logging
 import time
 from collections import deque
 from pathlib import Path
@@ -19,6 +18,7 @@ from ids2 import TYPE_CHECKING
 from ids2.common.stack_files import stack_dir
 from ids2.config.load import Config
 from ids2.controllers.base import Controller
+from ids2.logsetup import Logger
 from ids2.stack.compose import StackManager
 from ids2.state import StateStore
 from ids2.system.ramdisk import GuardReport, enforce, prune_alerts, usage_ratio
@@ -28,7 +28,7 @@ from ids2.system.throttle_actions import THROTTLED_SERVICES, SystemAndStackActio
 if TYPE_CHECKING:
     from ids2.system.throttle_actions import ThrottleActions
 
-log = logging.getLogger(__name__)
+log = Logger(__name__)
 
 
 def production_actions(config: Config) -> ThrottleActions:

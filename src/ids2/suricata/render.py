@@ -22,15 +22,10 @@ import yaml
 
 from ids2.common.rendered import RenderedFile, ValidationError, tool_missing_note
 from ids2.config.load import Config
+from ids2.suricata import ALERTS_STEM, EVE_STEM, PCAP_STEM
 
 RULES_DIR = "/var/lib/suricata/rules"
-# The two EVE streams on the RAM disk, each a new file every rotate interval: every event
-# for Vector, and a copy of the alerts alone for local readers (`ids2 alerts --follow`).
-EVE_STEM = "eve"
-ALERTS_STEM = "alerts"
 ROTATED_SUFFIX = "-%Y%m%dT%H%M%S.json"
-# pcap-log names each file of the ring PCAP_STEM.<epoch seconds of its first packet>[.lz4].
-PCAP_STEM = "alerts.pcap"
 # Shares of the memory budget; they add up to 1.
 MEMCAP_SHARES = {
     "flow": 0.20,

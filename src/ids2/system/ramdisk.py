@@ -14,11 +14,12 @@ shipped from the EVE files, so dropping them loses nothing.
 
 from __future__ import annotations
 
-import logging
 import os
 from pathlib import Path
 
-log = logging.getLogger(__name__)
+from ids2.logsetup import Logger
+
+log = Logger(__name__)
 # Long enough for `ids2 alerts --follow` and other local readers to catch up after a pause.
 ALERTS_KEEP_SECONDS = 3600
 
