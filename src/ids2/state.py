@@ -10,9 +10,12 @@ from __future__ import annotations
 import json
 import os
 import time
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+
+from ids2 import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import Any
 
 DEFAULT_RUNTIME_DIR = "/run/ids2"
 
@@ -23,13 +26,18 @@ def runtime_dir() -> Path:
     return Path(chosen.split(":")[0] or DEFAULT_RUNTIME_DIR)
 
 
-@dataclass(frozen=True)
 class State:
-    """One controller's last published state."""
+    """One controller's last published state.
 
-    name: str
-    data: dict[str, Any]
-    updated_at: float
+    A plain class rather than a dataclass: see the `ids2` package.
+    """
+
+    __slots__ = ("data", "name", "updated_at")
+
+    def __init__(self, name: str, data: dict[str, Any], updated_at: float) -> None:
+        self.name = name
+        self.data = data
+        self.updated_at = updated_at
 
     def age(self, now: float | None = None) -> float:
         """Seconds since the owner last wrote it."""

@@ -26,7 +26,7 @@ from ids2.alerts.pcapfile import (
     read_packets,
     write_packets,
 )
-from ids2.suricata.render import PCAP_STEM
+from ids2.suricata import PCAP_STEM
 
 # A flow's packets are looked for until this long after its alert: Suricata's default
 # timeout of an established TCP flow, the longest a flow stays one without traffic.

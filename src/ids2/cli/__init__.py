@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-import argparse
 import importlib
-import logging
 import os
 import sys
-from collections.abc import Sequence
+from functools import partial
 
-from ids2 import __version__
+from ids2 import TYPE_CHECKING, __version__
+from ids2.cli.run import parse_run, run
 from ids2.config.load import DEFAULT_PATH
 from ids2.errors import Ids2Error
 
-log = logging.getLogger("ids2")
+if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Callable, Sequence
 
 COMMAND_MODULES = (
     "config",
@@ -33,6 +34,8 @@ COMMAND_MODULES = (
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser; --config is accepted before or after the sub-command."""
+    import argparse
+
     parser = argparse.ArgumentParser(prog="ids2", description=__doc__)
     parser.add_argument("--version", action="version", version=f"ids2 {__version__}")
     parser.add_argument("--debug", action="store_true", help="debug logging and full tracebacks")
@@ -52,15 +55,24 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command; expected failures become one clear message and an exit status."""
-    args = build_parser().parse_args(argv)
-    debug = args.debug or os.environ.get("IDS2_DEBUG") == "1"
+    """Run the command; expected failures become one clear message and an exit status.
+
+    `ids2 run CONTROLLER`, what the units start, skips the parser (see `parse_run`).
+    """
+    arguments = sys.argv[1:] if argv is None else argv
+    request = parse_run(arguments)
+    command: Callable[[], int]
+    if request is None:
+        args = build_parser().parse_args(arguments)
+        debug, command = args.debug, partial(args.handler, args)
+    else:
+        debug, command = request.debug, partial(run, request)
+    debug = debug or os.environ.get("IDS2_DEBUG") == "1"
     from ids2.logsetup import configure
 
-    configure(debug)
+    configure(debug, logging_module=request is None)
     try:
-        status: int = args.handler(args)
-        return status
+        return command()
     except Ids2Error as error:
         if debug:
             raise

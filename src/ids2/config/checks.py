@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from typing import Any
 from urllib.parse import urlsplit
+
+from ids2 import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import Any
 
 # Linux interface names: at most 15 bytes (IFNAMSIZ - 1), no '/', ':' or white space.
 _INTERFACE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,14}$")

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
+from ids2 import TYPE_CHECKING
 from ids2.config.machine import Machine
 from ids2.config.schema import PACKAGED_RAMDISK
+
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def _thresholds(values: dict[str, Any]) -> list[str]:

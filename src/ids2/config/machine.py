@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import os
 import socket
-from dataclasses import dataclass
 
 
-@dataclass(frozen=True)
 class Machine:
-    """What the configuration is checked against; tests pass their own."""
+    """What the configuration is checked against; tests pass their own.
 
-    cpu_count: int
-    memory_mb: int
-    interfaces: frozenset[str]
+    A plain class rather than a dataclass: see the `ids2` package.
+    """
+
+    __slots__ = ("cpu_count", "interfaces", "memory_mb")
+
+    def __init__(self, cpu_count: int, memory_mb: int, interfaces: frozenset[str]) -> None:
+        self.cpu_count = cpu_count
+        self.memory_mb = memory_mb
+        self.interfaces = interfaces
 
     @classmethod
     def this_one(cls) -> Machine:

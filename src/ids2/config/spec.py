@@ -6,13 +6,15 @@ names, URLs, networks) are plain functions and the validator stays small and dep
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from ids2 import TYPE_CHECKING
 
-Kind = Literal["string", "integer", "number", "boolean", "scalar"]
-ValueCheck = Callable[[Any], str | None]
-"""Returns None when a value is acceptable, else what was expected ("an https URL")."""
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+    from typing import Any, Literal
+
+    Kind = Literal["string", "integer", "number", "boolean", "scalar"]
+    ValueCheck = Callable[[Any], str | None]
+    """Returns None when a value is acceptable, else what was expected ("an https URL")."""
 
 KIND_NAMES: dict[Kind, str] = {
     "string": "a string",
@@ -23,21 +25,52 @@ KIND_NAMES: dict[Kind, str] = {
 }
 
 
-@dataclass(frozen=True)
 class Option:
-    """One leaf of the configuration: a scalar, or a list of scalars when `is_list`."""
+    """One leaf of the configuration: a scalar, or a list of scalars when `is_list`.
 
-    description: str
-    default: Any
-    kind: Kind
-    is_list: bool = False
-    minimum: float | None = None
-    maximum: float | None = None
-    choices: tuple[Any, ...] | None = None
-    check: ValueCheck | None = None
-    example: Any = None
-    secret: bool = False
-    required: bool = False
+    The classes here are plain classes rather than dataclasses: see the `ids2` package.
+    """
+
+    __slots__ = (
+        "check",
+        "choices",
+        "default",
+        "description",
+        "example",
+        "is_list",
+        "kind",
+        "maximum",
+        "minimum",
+        "required",
+        "secret",
+    )
+
+    def __init__(
+        self,
+        description: str,
+        default: Any,
+        kind: Kind,
+        *,
+        is_list: bool = False,
+        minimum: float | None = None,
+        maximum: float | None = None,
+        choices: tuple[Any, ...] | None = None,
+        check: ValueCheck | None = None,
+        example: Any = None,
+        secret: bool = False,
+        required: bool = False,
+    ) -> None:
+        self.description = description
+        self.default = default
+        self.kind = kind
+        self.is_list = is_list
+        self.minimum = minimum
+        self.maximum = maximum
+        self.choices = choices
+        self.check = check
+        self.example = example
+        self.secret = secret
+        self.required = required
 
     def expectation(self) -> str:
         """Describe an acceptable item in words, for error messages and the reference."""
@@ -53,15 +86,18 @@ class Option:
         return words
 
 
-@dataclass(frozen=True)
 class Section:
     """A mapping of named options and sub-sections; keys outside it are errors."""
 
-    description: str
-    children: Mapping[str, Option | Section | Records] = field(default_factory=dict)
+    __slots__ = ("children", "description")
+
+    def __init__(
+        self, description: str, children: Mapping[str, Option | Section | Records] | None = None
+    ) -> None:
+        self.description = description
+        self.children = children if children is not None else {}
 
 
-@dataclass(frozen=True)
 class Records:
     """Items of one shape that the user adds: named (a mapping from names the user picks)
     or in order (a list, where order decides, like routes).
@@ -71,10 +107,15 @@ class Records:
     `PATH.NAME.KEY` or `PATH[INDEX].KEY`, so errors point into the item.
     """
 
-    description: str
-    variants: Mapping[str, Section]
-    named: bool
-    example: Any = None
+    __slots__ = ("description", "example", "named", "variants")
+
+    def __init__(
+        self, description: str, variants: Mapping[str, Section], named: bool, example: Any = None
+    ) -> None:
+        self.description = description
+        self.variants = variants
+        self.named = named
+        self.example = example
 
     @property
     def default(self) -> Any:

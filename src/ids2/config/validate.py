@@ -7,9 +7,12 @@ the file in one pass. Values of secret options are never repeated back.
 from __future__ import annotations
 
 import re
-from typing import Any
 
+from ids2 import TYPE_CHECKING
 from ids2.config.spec import KIND_NAMES, Option, Records, Section
+
+if TYPE_CHECKING:
+    from typing import Any
 
 _ITEM_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 

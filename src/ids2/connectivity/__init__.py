@@ -4,22 +4,37 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
-from typing import Any
 
+from ids2 import TYPE_CHECKING
 from ids2.common.deadline import ProbeError
 
+if TYPE_CHECKING:
+    from typing import Any
 
-@dataclass
+
 class ProbeResult:
-    """One check's outcome, as it goes into the state file."""
+    """One check's outcome, as it goes into the state file.
 
-    ok: bool
-    latency_seconds: float
-    error: str | None
-    checked_at: float
-    details: dict[str, Any] = field(default_factory=dict)
-    skipped: bool = False
+    A plain class rather than a dataclass: see the `ids2` package.
+    """
+
+    __slots__ = ("checked_at", "details", "error", "latency_seconds", "ok", "skipped")
+
+    def __init__(
+        self,
+        ok: bool,
+        latency_seconds: float,
+        error: str | None,
+        checked_at: float,
+        details: dict[str, Any] | None = None,
+        skipped: bool = False,
+    ) -> None:
+        self.ok = ok
+        self.latency_seconds = latency_seconds
+        self.error = error
+        self.checked_at = checked_at
+        self.details = details if details is not None else {}
+        self.skipped = skipped
 
     @property
     def status(self) -> str:
@@ -29,11 +44,14 @@ class ProbeResult:
         return "passed" if self.ok else "failed"
 
     def as_state(self) -> dict[str, Any]:
-        state = asdict(self)
-        state.update(state.pop("details"))
-        del state["skipped"]
-        state["status"] = self.status
-        return state
+        return {
+            "ok": self.ok,
+            "latency_seconds": self.latency_seconds,
+            "error": self.error,
+            "checked_at": self.checked_at,
+            **self.details,
+            "status": self.status,
+        }
 
 
 def timed(check: Callable[[], dict[str, Any]]) -> ProbeResult:

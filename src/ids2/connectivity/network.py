@@ -5,10 +5,13 @@ from __future__ import annotations
 import socket
 import ssl
 import time
-from typing import Any
 
+from ids2 import TYPE_CHECKING
 from ids2.common.aside import Aside
 from ids2.common.deadline import Deadline, ProbeError
+
+if TYPE_CHECKING:
+    from typing import Any
 
 _resolver = Aside("dns")
 

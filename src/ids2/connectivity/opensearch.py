@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import socket
 import time
-from typing import Any
 
+from ids2 import TYPE_CHECKING
 from ids2.common.deadline import ProbeError
 from ids2.shipping.opensearch.http import OpenSearchHTTP, OpenSearchHTTPError
+
+if TYPE_CHECKING:
+    from typing import Any
 
 PROBE_INDEX_PREFIX = "ids2-probe"
 _ADVICE = {

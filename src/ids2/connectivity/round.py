@@ -7,9 +7,9 @@ time budget, because the controller's unit is killed when a step outlasts its wa
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 from urllib.parse import urlsplit
 
+from ids2 import TYPE_CHECKING
 from ids2.common.aside import Aside
 from ids2.common.deadline import Deadline, ProbeError
 from ids2.common.tls import tls_context
@@ -17,6 +17,9 @@ from ids2.config.load import Config
 from ids2.connectivity import ProbeResult, skipped, timed
 from ids2.connectivity.network import resolve, tcp_connect, tls_handshake
 from ids2.errors import Ids2Error
+
+if TYPE_CHECKING:
+    from typing import Any
 
 ROUND_BUDGET_SECONDS = 8.0
 """The longest a round may take. The units set WatchdogSec=20 and the runtime pings every

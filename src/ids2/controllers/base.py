@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Any, ClassVar
 
+from ids2 import TYPE_CHECKING
 from ids2.config.load import Config
 from ids2.state import StateStore
+
+if TYPE_CHECKING:
+    from typing import Any, ClassVar
 
 
 class Controller(ABC):

@@ -8,17 +8,17 @@ resource controller asks for a slower pace, healthy rounds are spaced out too.
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from ids2.config.load import Config
 from ids2.connectivity.backoff import backoff_delay
 from ids2.controllers.base import Controller
+from ids2.logsetup import Logger
 from ids2.state import StateStore
 from ids2.system.pace import pace_factor
 
-log = logging.getLogger(__name__)
+log = Logger(__name__)
 
 
 class ConnectivityController(Controller):

@@ -8,23 +8,27 @@ publishes the shipping pace for the stack side.
 
 from __future__ import annotations
 
-import logging
 import time
 from collections import deque
 from pathlib import Path
 
 import psutil
 
+from ids2 import TYPE_CHECKING
 from ids2.common.stack_files import stack_dir
 from ids2.config.load import Config
 from ids2.controllers.base import Controller
+from ids2.logsetup import Logger
 from ids2.stack.compose import StackManager
 from ids2.state import StateStore
 from ids2.system.ramdisk import GuardReport, enforce, prune_alerts, usage_ratio
 from ids2.system.throttle import LevelSettings, choose_level, settings_for, thresholds
-from ids2.system.throttle_actions import THROTTLED_SERVICES, SystemAndStackActions, ThrottleActions
+from ids2.system.throttle_actions import THROTTLED_SERVICES, SystemAndStackActions
 
-log = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from ids2.system.throttle_actions import ThrottleActions
+
+log = Logger(__name__)
 
 
 def production_actions(config: Config) -> ThrottleActions:

@@ -8,7 +8,6 @@ and systemd kills and restarts the unit.
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
 import select
 import signal
@@ -20,10 +19,11 @@ from types import FrameType
 from ids2.config.load import Config, load_config
 from ids2.controllers.base import Controller
 from ids2.errors import ConfigError, Ids2Error
+from ids2.logsetup import Logger
 from ids2.state import StateStore, runtime_dir
 from ids2.system.notify import Notifier
 
-log = logging.getLogger(__name__)
+log = Logger(__name__)
 
 ControllerFactory = Callable[[Config, StateStore], Controller]
 

@@ -9,19 +9,23 @@ for until the next one goes out) or lost (never found).
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+from ids2 import TYPE_CHECKING
 from ids2.config.load import Config
 from ids2.controllers.base import Controller
+from ids2.logsetup import Logger
 from ids2.shipping.canary import send_canary
-from ids2.shipping.canary_sinks import CanarySink, OpenSearchSink, SpoolSink
+from ids2.shipping.canary_sinks import OpenSearchSink, SpoolSink
 from ids2.state import StateStore
 from ids2.system.pace import pace_factor
 
-log = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from ids2.shipping.canary_sinks import CanarySink
+
+log = Logger(__name__)
 POLL_SECONDS = 1.0
 
 

@@ -5,22 +5,24 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
 
+from ids2 import TYPE_CHECKING
 from ids2.common.aside import Aside
 
 if TYPE_CHECKING:
+    from typing import Protocol
+
     from ids2.shipping.opensearch.http import OpenSearchHTTP
 
+    class CanarySink(Protocol):
+        """Answers which of the given canary ids have arrived."""
+
+        name: str
+
+        def arrived(self, canary_ids: set[str]) -> set[str]: ...
+
+
 CHUNK_BYTES = 1 << 20
-
-
-class CanarySink(Protocol):
-    """Answers which of the given canary ids have arrived."""
-
-    name: str
-
-    def arrived(self, canary_ids: set[str]) -> set[str]: ...
 
 
 class OpenSearchSink:

@@ -24,11 +24,10 @@ from ids2.common.apply import as_applied
 from ids2.common.eve_files import ALERTS_FILENAME, EVE_FILENAME
 from ids2.common.rendered import RenderedFile, ValidationError, tool_missing_note
 from ids2.config.load import Config
+from ids2.suricata import PCAP_STEM
 
 RULES_DIR = "/var/lib/suricata/rules"
 THRESHOLD_FILE = "threshold.config"
-# pcap-log names each file of the ring PCAP_STEM.<epoch seconds of its first packet>[.lz4].
-PCAP_STEM = "alerts.pcap"
 # Shares of the memory budget; they add up to 1.
 MEMCAP_SHARES = {
     "flow": 0.20,

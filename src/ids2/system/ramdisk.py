@@ -14,25 +14,29 @@ shipped from the EVE files, so dropping them loses nothing.
 
 from __future__ import annotations
 
-import logging
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 from ids2.common.eve_files import ALERTS_GLOB, EVE_GLOB
+from ids2.logsetup import Logger
 
-log = logging.getLogger(__name__)
+log = Logger(__name__)
 # Long enough for `ids2 alerts --follow` and other local readers to catch up after a pause.
 ALERTS_KEEP_SECONDS = 3600
 
 
-@dataclass
 class GuardReport:
-    """Running totals of what the guard had to drop."""
+    """Running totals of what the guard had to drop.
 
-    lost_bytes_total: int = 0
-    lost_events_total: int = 0
-    dropped_files_total: int = 0
+    A plain class rather than a dataclass: see the `ids2` package.
+    """
+
+    __slots__ = ("dropped_files_total", "lost_bytes_total", "lost_events_total")
+
+    def __init__(self) -> None:
+        self.lost_bytes_total = 0
+        self.lost_events_total = 0
+        self.dropped_files_total = 0
 
 
 def usage_ratio(directory: Path) -> float:

@@ -6,8 +6,10 @@ margin below a level's threshold, so a load hovering at a threshold does not fla
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from ids2 import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import Any
 
 from ids2.system.pace import PACE_FACTORS
 
@@ -16,15 +18,33 @@ SHIPPER = "vector"
 """The container whose CPU limit follows the shipping pace rather than the level's factor."""
 
 
-@dataclass(frozen=True)
 class LevelSettings:
-    """The limits one level applies; level 0 lifts them all."""
+    """The limits one level applies; level 0 lifts them all.
 
-    level: int
-    suricata_cpu_quota_percent: int  # 0: unlimited
-    suricata_memory_high_mb: int  # 0: unlimited
-    container_cpu_factor: float
-    shipping_pace: str
+    A plain class rather than a dataclass: see the `ids2` package.
+    """
+
+    __slots__ = (
+        "container_cpu_factor",
+        "level",
+        "shipping_pace",
+        "suricata_cpu_quota_percent",
+        "suricata_memory_high_mb",
+    )
+
+    def __init__(
+        self,
+        level: int,
+        suricata_cpu_quota_percent: int,  # 0: unlimited
+        suricata_memory_high_mb: int,  # 0: unlimited
+        container_cpu_factor: float,
+        shipping_pace: str,
+    ) -> None:
+        self.level = level
+        self.suricata_cpu_quota_percent = suricata_cpu_quota_percent
+        self.suricata_memory_high_mb = suricata_memory_high_mb
+        self.container_cpu_factor = container_cpu_factor
+        self.shipping_pace = shipping_pace
 
     def cpu_factor(self, service: str) -> float:
         """The factor on `service`'s configured CPU limit: Vector ships, so a slower pace

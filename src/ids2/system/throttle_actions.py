@@ -12,21 +12,25 @@ import os
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
-from typing import Protocol
 
+from ids2 import TYPE_CHECKING
 from ids2.errors import Ids2Error
-from ids2.system.throttle import LevelSettings
 from ids2.system.units import systemctl, systemd_is_running
+
+if TYPE_CHECKING:
+    from typing import Protocol
+
+    from ids2.system.throttle import LevelSettings
+
+    class ThrottleActions(Protocol):
+        """Applies a level's settings; returns a line per action: 'ok: ...' or 'failed: ...'."""
+
+        def apply(self, settings: LevelSettings) -> dict[str, str]: ...
+
 
 SURICATA_UNIT = "suricata.service"
 THROTTLED_SERVICES = ("vector", "prometheus", "grafana", "evebox")  # never Redis: it is the buffer
 DOCKER_SOCKET = Path("/var/run/docker.sock")
-
-
-class ThrottleActions(Protocol):
-    """Applies a level's settings; returns a line per action: 'ok: ...' or 'failed: ...'."""
-
-    def apply(self, settings: LevelSettings) -> dict[str, str]: ...
 
 
 def suricata_properties(settings: LevelSettings) -> list[str]:

@@ -7,11 +7,14 @@ instance); boto3 is imported only when the mode is `aws`.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
+from ids2 import TYPE_CHECKING
 from ids2.config.load import Config, load_secrets
 from ids2.errors import Ids2Error
 from ids2.logsetup import redact
+
+if TYPE_CHECKING:
+    from typing import Any
 
 AWS_SERVICE = "es"
 

@@ -15,13 +15,16 @@ import http.client
 import json
 import ssl
 from collections.abc import Callable, Mapping
-from typing import Any
 from urllib.parse import urlencode, urlsplit
 
+from ids2 import TYPE_CHECKING
 from ids2.common.tls import tls_context
 from ids2.config.load import Config
 from ids2.errors import Ids2Error
 from ids2.shipping.opensearch.auth import AWS_SERVICE, aws_credentials, basic_credentials
+
+if TYPE_CHECKING:
+    from typing import Any
 
 Signer = Callable[[str, str, dict[str, str], bytes], None]
 """Adds authentication headers for (method, url, headers, body) to the headers."""
