@@ -7,7 +7,11 @@ next time a command edits the key (`ids2 rules disable` and `enable`).
 from __future__ import annotations
 
 import copy
-from typing import Any
+
+from ids2 import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import Any
 
 RENAMED: dict[tuple[str, ...], tuple[str, ...]] = {
     ("sensor", "rules", "disable_sids"): ("sensor", "rules", "disable"),
