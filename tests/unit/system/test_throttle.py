@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from itertools import pairwise
 
 import pytest
 
 from ids2.config.load import validate_document
 from ids2.config.machine import Machine
-from ids2.system.throttle import choose_level, settings_for
+from ids2.system.throttle import LevelSettings, choose_level, settings_for
 from ids2.system.throttle_actions import SystemAndStackActions, suricata_properties
 
 LIMITS = [50, 58, 65]
@@ -97,7 +96,13 @@ def test_no_default_level_acts_as_the_one_below_it() -> None:
 def test_the_shipping_pace_alone_sets_vectors_limit() -> None:
     """A level's container factor does not touch Vector; its pace does."""
     level = settings_for(RESOURCES, 1)
-    custom = replace(level, container_cpu_factor=0.2, shipping_pace="minimal")
+    custom = LevelSettings(
+        level.level,
+        level.suricata_cpu_quota_percent,
+        level.suricata_memory_high_mb,
+        container_cpu_factor=0.2,
+        shipping_pace="minimal",
+    )
     assert (custom.cpu_factor("vector"), custom.cpu_factor("grafana")) == (0.25, 0.2)
 
 
