@@ -91,6 +91,14 @@ def _routes(notify: dict[str, Any]) -> list[dict[str, Any]]:
 
 TITLE = '{{ template "ids2.title" . }}'
 TEXT = '{{ template "ids2.text" . }}'
+CHATS = {
+    "slack": ("slack_configs", "api_url", "text", TEXT),
+    "discord": ("discord_configs", "webhook_url", "message", TEXT),
+    # Teams' workflow webhook: its URL carries a signature, so it is in the secrets file.
+    "teams": ("msteamsv2_configs", "webhook_url", "text", '{{ template "ids2.markdown" . }}'),
+}
+"""Per chat receiver type: Alertmanager's key, then its keys of the URL and the text, and
+the text's template."""
 
 
 def _integration(receiver: dict[str, Any], credentials: dict[str, str]) -> tuple[str, Any]:
@@ -118,27 +126,9 @@ def _integration(receiver: dict[str, Any], credentials: dict[str, str]) -> tuple
                 "authorization": {"type": "Bearer", "credentials": credentials["bearer_token"]}
             }
         return "webhook_configs", webhook
-    if kind == "slack":
-        return "slack_configs", {
-            "api_url": receiver["url"],
-            "send_resolved": resolved,
-            "title": TITLE,
-            "text": TEXT,
-        }
-    if kind == "discord":
-        return "discord_configs", {
-            "webhook_url": receiver["url"],
-            "send_resolved": resolved,
-            "title": TITLE,
-            "message": TEXT,
-        }
-    # Teams' workflow webhook (msteamsv2): the URL is a credential, so it is a secret.
-    return "msteamsv2_configs", {
-        "webhook_url": credentials["webhook_url"],
-        "send_resolved": resolved,
-        "title": TITLE,
-        "text": '{{ template "ids2.markdown" . }}',
-    }
+    key, url_key, text_key, text = CHATS[kind]
+    url = credentials["webhook_url"] if kind == "teams" else receiver["url"]
+    return key, {url_key: url, "send_resolved": resolved, "title": TITLE, text_key: text}
 
 
 def _missing_urls(config: Config, stored: dict[str, Any]) -> list[str]:
