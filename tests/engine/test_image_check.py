@@ -32,7 +32,7 @@ from tests.unit.notify.test_render import MAIL, config_with
 pytestmark = pytest.mark.engine
 MACHINE = Machine(cpu_count=4, memory_mb=8192, interfaces=frozenset({"eth0"}))
 PROMETHEUS_IMAGE = "docker.io/prom/prometheus:v2.53.2"
-ALERTMANAGER_IMAGE = "docker.io/prom/alertmanager:v0.25.0"
+ALERTMANAGER_IMAGE = "docker.io/prom/alertmanager:v0.28.1"
 VECTOR_IMAGE = "docker.io/timberio/vector:0.50.0-debian"
 
 

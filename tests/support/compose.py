@@ -1,6 +1,6 @@
 """The two compose implementations the stack must run under, for tests to choose between:
 v1 (Debian 12's docker-compose 1.29, on this machine's PATH) and v2 (Debian 13's static
-docker-compose 2.x, fetched by compose-v2.sh into a cache)."""
+docker-compose 2.x, fetched by trixie-binaries.sh into a cache)."""
 
 from __future__ import annotations
 
@@ -8,20 +8,14 @@ import os
 import subprocess
 from pathlib import Path
 
-import pytest
+from tests.support.trixie import COMPOSE_V2, path_with, trixie_binaries
 
-FETCH_SCRIPT = Path(__file__).with_name("compose-v2.sh")
 VERSIONS = ("v1", "v2")
 
 
 def compose_v2_binary() -> Path:
     """Trixie's docker-compose binary; the test fails, in one line, when it cannot be had."""
-    result = subprocess.run(
-        ["sh", str(FETCH_SCRIPT)], capture_output=True, text=True, check=False, timeout=600
-    )
-    if result.returncode != 0:
-        pytest.fail(f"compose v2 unavailable: {result.stderr.strip()}", pytrace=False)
-    return Path(result.stdout.strip())
+    return trixie_binaries(*COMPOSE_V2) / "docker-compose"
 
 
 def path_for(version: str, directory: Path) -> str:
@@ -32,7 +26,7 @@ def path_for(version: str, directory: Path) -> str:
     link = directory / "docker-compose"
     link.unlink(missing_ok=True)
     link.symlink_to(compose_v2_binary())
-    return f"{directory}{os.pathsep}{os.environ['PATH']}"
+    return path_with(directory)
 
 
 def version_on(path: str) -> str:

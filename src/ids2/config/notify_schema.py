@@ -63,6 +63,16 @@ WEBHOOK = Section(
     },
 )
 
+TEAMS = Section(
+    "A Microsoft Teams receiver: Alertmanager posts an Adaptive Card to a Power Automate "
+    "workflow's webhook URL, which is the secrets file's notify_receivers.NAME.webhook_url "
+    "(the URL carries its own signature, so it is a credential).",
+    {
+        "type": choice("The receiver type.", "teams", ("teams",)),
+        "send_resolved": boolean("Also say when an alert has stopped.", True),
+    },
+)
+
 ROUTE = Section(
     "One route: alerts matching every given condition go to the receiver.",
     {
@@ -92,7 +102,8 @@ NOTIFY = Section(
             | {
                 kind: _url_receiver(kind, what)
                 for kind, what in (("slack", "Slack"), ("discord", "Discord"))
-            },
+            }
+            | {"teams": TEAMS},
             named=True,
             example={
                 "soc-mail": {
@@ -158,6 +169,13 @@ NOTIFY_SECRETS = Records(
             {
                 "password": string("The SMTP password of an email receiver.", "", secret=True),
                 "bearer_token": string("The bearer token of a webhook receiver.", "", secret=True),
+                "webhook_url": string(
+                    "The Power Automate workflow URL of a teams receiver (Teams' \"Post to a "
+                    'channel when a webhook request is received" workflow).',
+                    "",
+                    secret=True,
+                    check=lambda value: None if value == "" else checks.http_url(value),
+                ),
             },
         )
     },

@@ -20,7 +20,13 @@ from typing import Any
 from ids2.errors import Ids2Error
 from ids2.notify.render import TEST_ALERT, TEST_RECEIVER_LABEL
 
-INTEGRATIONS = {"email": "email", "webhook": "webhook", "slack": "slack", "discord": "discord"}
+INTEGRATIONS = {
+    "email": "email",
+    "webhook": "webhook",
+    "slack": "slack",
+    "discord": "discord",
+    "teams": "msteamsv2",
+}
 """Alertmanager's integration label of each receiver type."""
 _COUNTER = re.compile(
     r'^alertmanager_notification_requests(?P<failed>_failed)?_total\{integration="(?P<name>\w+)"\}'

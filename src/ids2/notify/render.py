@@ -23,6 +23,7 @@ from ids2.common.apply import as_applied
 from ids2.common.image_check import ImageCheck, check_on_host_or_in_image
 from ids2.common.rendered import RenderedFile, ValidationError, check_with_tool
 from ids2.config.load import Config, load_secrets
+from ids2.errors import ConfigError
 
 CONFIG_FILE = "alertmanager.yml"
 TEMPLATE_FILE = "ids2.tmpl"
@@ -90,6 +91,14 @@ def _routes(notify: dict[str, Any]) -> list[dict[str, Any]]:
 
 TITLE = '{{ template "ids2.title" . }}'
 TEXT = '{{ template "ids2.text" . }}'
+CHATS = {
+    "slack": ("slack_configs", "api_url", "text", TEXT),
+    "discord": ("discord_configs", "webhook_url", "message", TEXT),
+    # Teams' workflow webhook: its URL carries a signature, so it is in the secrets file.
+    "teams": ("msteamsv2_configs", "webhook_url", "text", '{{ template "ids2.markdown" . }}'),
+}
+"""Per chat receiver type: Alertmanager's key, then its keys of the URL and the text, and
+the text's template."""
 
 
 def _integration(receiver: dict[str, Any], credentials: dict[str, str]) -> tuple[str, Any]:
@@ -117,25 +126,27 @@ def _integration(receiver: dict[str, Any], credentials: dict[str, str]) -> tuple
                 "authorization": {"type": "Bearer", "credentials": credentials["bearer_token"]}
             }
         return "webhook_configs", webhook
-    if kind == "slack":
-        return "slack_configs", {
-            "api_url": receiver["url"],
-            "send_resolved": resolved,
-            "title": TITLE,
-            "text": TEXT,
-        }
-    return "discord_configs", {
-        "webhook_url": receiver["url"],
-        "send_resolved": resolved,
-        "title": TITLE,
-        "message": TEXT,
-    }
+    key, url_key, text_key, text = CHATS[kind]
+    url = credentials["webhook_url"] if kind == "teams" else receiver["url"]
+    return key, {url_key: url, "send_resolved": resolved, "title": TITLE, text_key: text}
+
+
+def _missing_urls(config: Config, stored: dict[str, Any]) -> list[str]:
+    """The problems of Teams receivers whose workflow URL is not in the secrets file."""
+    return [
+        f"at 'notify_receivers.{name}.webhook_url': expected the workflow URL of the teams "
+        f"receiver notify.receivers.{name}, got nothing"
+        for name, receiver in config["notify"]["receivers"].items()
+        if receiver["type"] == "teams" and not stored.get(name, {}).get("webhook_url")
+    ]
 
 
 def alertmanager_config(config: Config, secrets: dict[str, Any]) -> dict[str, Any]:
     """The configuration as data: the routing tree and one receiver per configured one."""
     notify = config["notify"]
     stored = secrets["notify_receivers"]
+    if missing := _missing_urls(config, stored):
+        raise ConfigError(config["shipping"]["secrets_file"], missing)
     receivers: list[dict[str, Any]] = [{"name": DISCARD}]
     for name, receiver in notify["receivers"].items():
         key, integration = _integration(receiver, stored.get(name, {}))
@@ -166,11 +177,17 @@ def links(config: Config) -> list[tuple[str, str]]:
 
 
 def template(config: Config) -> str:
-    """ids2.tmpl: the title, text and HTML of every notification, with the configured links."""
+    """ids2.tmpl: the title, text, HTML and Markdown (Teams) of every notification, with the
+    configured links."""
     text = resources.files("ids2.notify").joinpath("templates/ids2.tmpl").read_text("utf-8")
     lines = "".join(f"{label}: {url}\n" for label, url in links(config))
     html = "".join(f'<p><a href="{url}">{label}</a></p>\n' for label, url in links(config))
-    return text.replace("{{/* links */}}", lines).replace("{{/* html links */}}", html)
+    markdown = "".join(f"\n[{label}]({url})\n" for label, url in links(config))
+    return (
+        text.replace("{{/* links */}}", lines)
+        .replace("{{/* html links */}}", html)
+        .replace("{{/* markdown links */}}", markdown)
+    )
 
 
 def _amtool(config_file: Path, template_file: Path) -> str:

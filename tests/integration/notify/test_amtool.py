@@ -1,8 +1,10 @@
-"""alertmanager.yml and ids2.tmpl as rendered, checked by Debian's amtool before apply."""
+"""alertmanager.yml and ids2.tmpl as rendered, checked before apply by trixie's amtool
+0.28.1 (the stack's Alertmanager version; see conftest.py)."""
 
 from __future__ import annotations
 
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -13,21 +15,31 @@ from ids2.common.rendered import RenderedFile, ValidationError
 from ids2.notify.render import VALIDATORS, render
 from tests.unit.notify.test_render import MAIL, config_with
 
-pytestmark = [
-    pytest.mark.integration,
-    pytest.mark.skipif(shutil.which("amtool") is None, reason="needs prometheus-alertmanager"),
-]
+pytestmark = pytest.mark.integration
 RECEIVERS = {
     "mail": {**MAIL, "username": "ids2"},
     "hook": {"type": "webhook", "url": "https://ntfy.example.org/ids2"},
     "chat": {"type": "slack", "url": "https://hooks.slack.com/services/T/B/X"},
     "game": {"type": "discord", "url": "https://discord.com/api/webhooks/1/x"},
+    "team": {"type": "teams"},
 }
 
 
-def test_every_receiver_type_passes_amtool(tmp_path: Path) -> None:
+def test_every_receiver_type_passes_amtool(tmp_path: Path, alertmanager_binaries: Path) -> None:
+    assert shutil.which("amtool") == str(alertmanager_binaries / "amtool")
+    version = subprocess.run(["amtool", "--version"], capture_output=True, text=True, check=True)
+    assert "version 0.28.1" in version.stdout + version.stderr
     config = config_with({"receivers": RECEIVERS, "routes": [{"receiver": "chat"}]}, tmp_path)
     report = apply_files(render(config), tmp_path / "rendered")
+    rendered = yaml.safe_load((tmp_path / "rendered" / "alertmanager.yml").read_text())
+    kinds = {key for receiver in rendered["receivers"] for key in receiver if key != "name"}
+    assert kinds == {
+        "email_configs",
+        "webhook_configs",
+        "slack_configs",
+        "discord_configs",
+        "msteamsv2_configs",
+    }
     assert report.notes == {
         "alertmanager.yml": "amtool check-config: ok",
         "ids2.tmpl": "amtool check-config: ok",

@@ -1,7 +1,8 @@
 """Detections to notifications with the real binaries: Debian's Prometheus with our rules
-scrapes the detection counters, fires Ids2Detection to Debian's Alertmanager running our
-rendered config, which posts to a webhook receiver on loopback; and `ids2 notify test`
-through the same Alertmanager to an e-mail receiver on a local SMTP sink (aiosmtpd)."""
+scrapes the detection counters, fires Ids2Detection to trixie's Alertmanager 0.28.1 (the
+stack's version; see conftest.py) running our rendered config, which posts to a webhook
+receiver and a Teams workflow endpoint on loopback; and `ids2 notify test` through the same
+Alertmanager to an e-mail receiver on a local SMTP sink (aiosmtpd) and to a Teams endpoint."""
 
 from __future__ import annotations
 
@@ -31,24 +32,23 @@ from ids2.notify.api import send_test
 from ids2.notify.render import render
 from ids2.stack.prometheus import alertmanager_address, prometheus_config
 from tests.support.ports import free_port
-from tests.unit.notify.test_render import config_with
+from tests.unit.notify.test_render import TEAMS_URL, config_with
 
 pytestmark = [
     pytest.mark.integration,
-    pytest.mark.skipif(
-        shutil.which("prometheus-alertmanager") is None or shutil.which("prometheus") is None,
-        reason="needs Debian's prometheus and prometheus-alertmanager",
-    ),
+    pytest.mark.skipif(shutil.which("prometheus") is None, reason="needs Debian's prometheus"),
 ]
 RULES = Path(__file__).resolve().parents[3] / "stack/prometheus/rules"
 GROUP_WAIT, GROUP_INTERVAL = 1, 10
 
 
 class Recorder(ThreadingHTTPServer):
-    """A loopback HTTP server: GET serves `body()`, POST is recorded with its time."""
+    """A loopback HTTP server: GET serves `body()`, POST is recorded with its time (and
+    its path and query in `paths`)."""
 
     def __init__(self) -> None:
         self.posts: list[tuple[float, Any]] = []
+        self.paths: list[str] = []
         self.body = b""
         super().__init__(("127.0.0.1", 0), _Handler)
         threading.Thread(target=self.serve_forever, daemon=True).start()
@@ -69,6 +69,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         length = int(self.headers["Content-Length"])
+        self.server.paths.append(self.path)
         self.server.posts.append((time.monotonic(), json.loads(self.rfile.read(length))))
         self.send_response(200)
         self.end_headers()
@@ -96,7 +97,8 @@ def _start(command: list[str], ready: str, what: str) -> subprocess.Popen[bytes]
 
 @pytest.fixture
 def alertmanager(tmp_path: Path) -> Iterator[Any]:
-    """Start Debian's Alertmanager on a config rendered by ids2, given as a function."""
+    """Start Alertmanager (trixie's, first on PATH) on a config rendered by ids2, given as
+    a function."""
     started: list[subprocess.Popen[bytes]] = []
 
     def start(config: Config) -> str:
@@ -145,10 +147,13 @@ def prometheus(tmp_path: Path) -> Iterator[Any]:
         process.wait(timeout=10)
 
 
-def _notify(extra: dict[str, Any], tmp_path: Path, alertmanager_port: int) -> Config:
+def _notify(
+    extra: dict[str, Any], tmp_path: Path, alertmanager_port: int, teams_url: str = TEAMS_URL
+) -> Config:
     config = config_with(
         {"group_wait_seconds": GROUP_WAIT, "group_interval_seconds": GROUP_INTERVAL, **extra},
         tmp_path,
+        teams_url,
     )
     config.values["stack"]["alertmanager"]["port"] = alertmanager_port
     config.values["sensor"]["name"] = "hq-01"
@@ -158,19 +163,23 @@ def _notify(extra: dict[str, Any], tmp_path: Path, alertmanager_port: int) -> Co
 def test_detections_reach_the_webhook_once_per_group(
     tmp_path: Path, alertmanager: Any, prometheus: Any
 ) -> None:
-    hook, exporter = Recorder(), Recorder()
+    hook, exporter, workflow = Recorder(), Recorder(), Recorder()
     registry = CollectorRegistry()
     signatures = Counter(
         "ids2_alert_signature", "alerts", ["sid", "signature", "severity"], registry=registry
     )
     config = _notify(
         {
-            "receivers": {"hook": {"type": "webhook", "url": f"{hook.url}/hook"}},
+            "receivers": {
+                "hook": {"type": "webhook", "url": f"{hook.url}/hook"},
+                "team": {"type": "teams"},
+            },
             "detections": {"min_severity": 2},
             "grafana_url": "https://hq-01.example.org:3000/",
         },
         tmp_path,
         free_port(),
+        f"{workflow.url}/workflows/1/triggers/manual/paths/invoke?sig=s3cr3t",
     )
     config.values["metrics"]["port"] = exporter.server_address[1]
     alertmanager(config)
@@ -195,6 +204,12 @@ def test_detections_reach_the_webhook_once_per_group(
             "1 alerts of [2100498] GPL ATTACK_RESPONSE id check returned root on hq-01 in 5 minutes"
         )
         assert alert["annotations"]["dashboard"] == "https://hq-01.example.org:3000/"
+        # The same group reaches Teams as an Adaptive Card naming sensor, signature, count.
+        title, text = _card(_wait_for_post(workflow, 10))
+        assert title == "[ids2 hq-01] FIRING: Ids2Detection (1)"
+        assert text.startswith("Sensor **hq-01**:\n\n- 1 alerts of [2100498] GPL ATTACK_RESPONSE")
+        assert "on hq-01 in 5 minutes [sid 2100498, severity 2]" in text
+        assert text.endswith("\n[Grafana](https://hq-01.example.org:3000/)\n")
 
         # A storm of 1,000 alerts over 40 signatures: one more message for the group,
         # after the group interval, holding them all; none in between.
@@ -216,6 +231,20 @@ def test_detections_reach_the_webhook_once_per_group(
     finally:
         hook.shutdown()
         exporter.shutdown()
+        workflow.shutdown()
+
+
+def _card(payload: Any) -> tuple[str, str]:
+    """(title, text) of the Adaptive Card a Teams workflow receives, once its envelope is
+    checked: the shape Power Automate's "When a Teams webhook request is received" takes."""
+    assert payload["type"] == "message"
+    [attachment] = payload["attachments"]
+    assert attachment["contentType"] == "application/vnd.microsoft.card.adaptive"
+    card = attachment["content"]
+    assert (card["type"], card["version"]) == ("AdaptiveCard", "1.2")
+    [title, text] = card["body"]
+    assert title["type"] == text["type"] == "TextBlock"
+    return title["text"], text["text"]
 
 
 def _wait_for_post(hook: Recorder, seconds: float) -> Any:
@@ -335,3 +364,33 @@ def test_notify_test_reaches_an_smtp_sink_and_reports_a_dead_webhook(
         assert send_test(address, "hq-01", {"dead": "webhook"}, 20) == {"dead": "failed"}
     finally:
         sink.stop()
+
+
+def test_notify_test_reaches_a_teams_workflow_as_an_adaptive_card(
+    tmp_path: Path, alertmanager: Any
+) -> None:
+    """The Teams receiver, its URL from the secrets file: a loopback server plays the
+    Power Automate workflow endpoint and records what Alertmanager 0.28.1 posts."""
+    workflow = Recorder()
+    try:
+        config = _notify(
+            {
+                "receivers": {"team": {"type": "teams"}},
+                "dashboards_url": "https://hq-01.example.org:5601/app/alerts",
+            },
+            tmp_path,
+            free_port(),
+            f"{workflow.url}/workflows/1/triggers/manual/paths/invoke?api-version=1&sig=s3cr3t",
+        )
+        address = alertmanager(config)
+        assert send_test(address, "hq-01", {"team": "teams"}, 20) == {"team": "sent"}
+        title, text = _card(_wait_for_post(workflow, 10))
+        assert title == "[ids2 hq-01] FIRING: Ids2NotifyTest (1)"
+        assert text.startswith("Sensor **hq-01**:\n\n- Test notification from the ids2 sensor")
+        assert "[OpenSearch Dashboards](https://hq-01.example.org:5601/app/alerts)" in text
+        assert (
+            workflow.paths[0]
+            == "/workflows/1/triggers/manual/paths/invoke?api-version=1&sig=s3cr3t"
+        )
+    finally:
+        workflow.shutdown()
