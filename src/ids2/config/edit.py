@@ -148,9 +148,14 @@ def _set(document: Any, path: KeyPath, value: Any) -> Any:
     return result
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Replace `path` with `text` in one rename, keeping its mode; never a half-written file."""
-    mode = path.stat().st_mode & 0o7777 if path.exists() else 0o644
+def write_atomically(path: Path, text: str, mode: int | None = None) -> None:
+    """Replace `path` with `text` in one rename, so a power cut never leaves half a file.
+
+    The file gets `mode`, else the mode it had (0644 for a new one); the temporary file is
+    0600 until then, so a secrets file is never readable by others on the way.
+    """
+    if mode is None:
+        mode = path.stat().st_mode & 0o7777 if path.exists() else 0o644
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:

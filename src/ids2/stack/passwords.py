@@ -9,6 +9,7 @@ from pathlib import Path
 
 import yaml
 
+from ids2.config.edit import write_atomically
 from ids2.config.load import load_secrets
 from ids2.errors import ConfigError
 
@@ -30,13 +31,9 @@ def ensure_passwords(secrets_path: Path) -> list[str]:
         return []
     document = {key: value for key, value in current.items() if value}
     document.update({key: token_source.token_urlsafe(18) for key in missing})
-    temp = secrets_path.with_name(f".{secrets_path.name}.new")
     try:
         secrets_path.parent.mkdir(parents=True, exist_ok=True)
-        temp.touch(mode=0o600)
-        temp.chmod(0o600)
-        temp.write_text(yaml.safe_dump(document), encoding="utf-8")
-        temp.replace(secrets_path)
+        write_atomically(secrets_path, yaml.safe_dump(document), 0o600)
     except OSError as error:
         reason = error.strerror or str(error)
         raise ConfigError(

@@ -12,7 +12,6 @@ a box without internet still starts its stack.
 
 from __future__ import annotations
 
-import os
 import socket
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +19,7 @@ from typing import Any
 
 import yaml
 
+from ids2.config.edit import write_atomically
 from ids2.config.load import Config, load_secrets, parse_yaml
 from ids2.config.load import validate_document as validate_config
 from ids2.config.machine import Machine
@@ -90,21 +90,11 @@ def merge_boot_file(
     return Merged(merged, config, {key: value for key, value in secrets.items() if value})
 
 
-def _write_atomically(path: Path, text: str, mode: int) -> None:
-    """Temp file and rename, so a power cut never leaves half a file; `mode` from the start."""
-    temp = path.with_name(f".{path.name}.new")
-    temp.unlink(missing_ok=True)
-    descriptor = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    temp.replace(path)
-
-
 def store_secrets(path: Path, secrets: dict[str, Any]) -> None:
     """Lay `secrets` over the root-only secrets file, keeping the values it already had."""
     current = {key: value for key, value in load_secrets(path).items() if value}
     path.parent.mkdir(parents=True, exist_ok=True)
-    _write_atomically(path, yaml.safe_dump({**current, **secrets}, sort_keys=False), 0o600)
+    write_atomically(path, yaml.safe_dump({**current, **secrets}, sort_keys=False), 0o600)
 
 
 def apply_merged(merged: Merged, config_file: Path) -> None:
@@ -116,7 +106,7 @@ def apply_merged(merged: Merged, config_file: Path) -> None:
     if config_file.exists():
         shutil.copy2(config_file, config_file.with_name(f"{config_file.name}.before-firstboot"))
     text = HEADER + yaml.safe_dump(merged.document, sort_keys=False, allow_unicode=True)
-    _write_atomically(config_file, text, 0o644)
+    write_atomically(config_file, text, 0o644)
 
 
 def reject(boot_file: Path, error: ConfigError) -> Path:
