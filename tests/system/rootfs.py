@@ -9,6 +9,7 @@ mounts are always undone, even when a step fails.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import os
 import shutil
@@ -146,15 +147,20 @@ def base_rootfs(root: Path, arch: str = "amd64", release: str = DEFAULT_RELEASE)
 
 def cached_tree(tarball: Path, build_tree: Callable[[Path], None], root: Path) -> Path:
     """A fresh copy at `root` of the tree cached as `tarball`, which `build_tree` fills in
-    an empty directory on the first call."""
-    if not tarball.exists():
-        build = tarball.with_suffix(".build")
-        subprocess.run(["rm", "-rf", str(build)], check=True)
-        build.mkdir()
-        build_tree(build)
-        run("tar", "-C", str(build), "-cf", str(tarball.with_suffix(".tmp")), ".")
-        os.replace(tarball.with_suffix(".tmp"), tarball)
-        subprocess.run(["rm", "-rf", str(build)], check=True)
+    an empty directory on the first call. Test runs in other trees share the cache: the
+    first to take its lock builds, the others wait for the tarball instead of wiping the
+    half-built tree."""
+    tarball.parent.mkdir(parents=True, exist_ok=True)
+    with open(tarball.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not tarball.exists():
+            build = tarball.with_suffix(".build")
+            subprocess.run(["rm", "-rf", str(build)], check=True)
+            build.mkdir()
+            build_tree(build)
+            run("tar", "-C", str(build), "-cf", str(tarball.with_suffix(".tmp")), ".")
+            os.replace(tarball.with_suffix(".tmp"), tarball)
+            subprocess.run(["rm", "-rf", str(build)], check=True)
     root.mkdir(parents=True)
     run("tar", "-C", str(root), "-xf", str(tarball))
     return root
