@@ -28,6 +28,8 @@ from ids2.suricata import PCAP_STEM
 
 RULES_DIR = "/var/lib/suricata/rules"
 THRESHOLD_FILE = "threshold.config"
+PLACEHOLDER_RULE = 'pass ip any any -> any any (msg:"ids2 config check"; sid:1; rev:1;)\n'
+"""What `suricata -T` loads before the first rule update (test mode only, never installed)."""
 # Shares of the memory budget; they add up to 1.
 MEMCAP_SHARES = {
     "flow": 0.20,
@@ -361,8 +363,9 @@ def check_with_suricata(
 ) -> str:
     """`suricata -T -c FILE`: the config, with the installed ruleset when there is one.
 
-    Before the first rule update there is no ruleset; the config alone is tested then
-    (with no rules), so a fresh sensor can start capturing and logging flows at once.
+    Before the first rule update there is no ruleset; the config is tested then with one
+    placeholder rule, so a fresh sensor can start capturing and logging flows at once.
+    Not with none: Suricata reads threshold.config only once it has loaded a signature.
     The suppressions and thresholds tested are `threshold_file`, else the threshold.config
     beside FILE as it will be applied (a candidate of the same batch first).
     """
@@ -370,14 +373,16 @@ def check_with_suricata(
     if missing:
         return missing
     ruleset = rules_dir / "suricata.rules"
-    rules = str(ruleset) if ruleset.exists() else "/dev/null"
     if threshold_file is None and as_applied(path, THRESHOLD_FILE).exists():
         threshold_file = as_applied(path, THRESHOLD_FILE)
     with tempfile.TemporaryDirectory(prefix="ids2-suricata-test-") as scratch:
         tested = Path(scratch) / "suricata.yaml"
         text = path.read_text(encoding="utf-8")
         tested.write_text(outputs_moved_to(text, scratch, threshold_file))
-        command = ["suricata", "-T", "-c", str(tested), "-l", scratch, "-S", rules]
+        rules = ruleset if ruleset.exists() else Path(scratch) / "placeholder.rules"
+        if not ruleset.exists():
+            rules.write_text(PLACEHOLDER_RULE)
+        command = ["suricata", "-T", "-c", str(tested), "-l", scratch, "-S", str(rules)]
         result = subprocess.run(command, capture_output=True, text=True, check=False, timeout=300)
     if result.returncode != 0:
         output = (result.stdout + result.stderr).splitlines()

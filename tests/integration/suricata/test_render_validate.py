@@ -84,6 +84,20 @@ def test_the_installed_ruleset_is_tested_with_the_config(tmp_path: Path) -> None
         check_with_suricata(path, rules)
 
 
+def test_a_bad_threshold_file_is_refused_before_the_first_rule_update(tmp_path: Path) -> None:
+    """Suricata reads threshold.config only once a signature is loaded: with no ruleset the
+    check loads a placeholder rule, or a bad line would pass until the first update."""
+    config = validate_document({"ramdisk": {"mount_point": str(tmp_path)}}, "test", PI5)
+    path = tmp_path / "suricata.yaml"
+    path.write_text(render_text(config, SuricataFacts(4, False, "sensor-a")))
+    threshold = tmp_path / "threshold.config"
+    threshold.write_text("suppress gen_id 1, sig_id 5, track by_nobody, ip 10.0.0.5\n")
+    with pytest.raises(ValidationError, match="by_nobody"):
+        check_with_suricata(path, tmp_path / "no-rules", threshold)
+    threshold.write_text("suppress gen_id 1, sig_id 5, track by_src, ip 10.0.0.5\n")
+    assert check_with_suricata(path, tmp_path / "no-rules", threshold).startswith("suricata -T: ok")
+
+
 def test_testing_a_config_leaves_no_file_on_the_ram_disk(tmp_path: Path) -> None:
     """-T opens the outputs; checked in place it left an empty EVE file per check."""
     ramdisk = tmp_path / "ram"
