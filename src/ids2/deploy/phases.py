@@ -21,6 +21,7 @@ from ids2.stack.evebox import CONFIG_FILE as EVEBOX_CONFIG
 from ids2.stack.evebox import ENV_FILE as EVEBOX_ENV
 from ids2.stack.evebox import data_directory as evebox_data_directory
 from ids2.stack.grafana import DATASOURCE_FILE
+from ids2.stack.images import pull_missing, service_images
 from ids2.stack.passwords import ensure_passwords
 from ids2.stack.prometheus import alertmanager_address
 from ids2.stack.render import CA_BUNDLE, LIMITS_FILE, compose_files, disabled_services
@@ -103,8 +104,9 @@ def stack_up(context: DeployContext) -> str:
     """Phase D: bring the stack up (recreating what changed) and wait for health."""
     stack = context.stack()
     evebox_data_directory(context.config)
-    stack.up()
     disabled = disabled_services(context.config)
+    pull_missing(stack.client(), service_images(stack.compose_files[0], disabled).values())
+    stack.up()
     stack.remove(disabled)
     restarted = (("vector", VECTOR_FILES), ("grafana", GRAFANA_FILES), ("evebox", EVEBOX_FILES))
     for service, files in restarted:
