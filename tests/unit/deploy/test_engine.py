@@ -6,6 +6,7 @@ from __future__ import annotations
 import resource
 import socket
 import threading
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -64,12 +65,13 @@ def test_a_socket_nobody_serves_does_not_answer(tmp_path: Path) -> None:
     assert not answers(tmp_path / "file.sock")
 
 
-def test_podmans_limits_stay_within_this_process_hard_limits() -> None:
+def test_podman_is_configured_within_the_limits_of_this_process() -> None:
     conf = containers_conf({"tmp_dir": "/x/tmp"}, 'network_config_dir = "/x/networks"\n')
     nofile = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
     assert f'"nofile={nofile}:{nofile}"' in conf
     assert 'runtime = "runc"\ncgroup_manager = "cgroupfs"\nevents_logger = "file"\n' in conf
     assert 'tmp_dir = "/x/tmp"\n' in conf
+    assert tomllib.loads(conf)["engine"]["runtime"] == "runc"
     assert conf.endswith(
         '[network]\nnetwork_backend = "netavark"\nnetwork_config_dir = "/x/networks"\n'
     )
