@@ -121,7 +121,9 @@ def test_up_starts_podman_and_names_the_image_it_cannot_pull(
         finally:
             unmount_under(podman)
     assert f"engine: podman system service on {socket}, until ids2 up ends" in output
-    assert f"stack: {not_running}" in output
+    line = next(line for line in output.splitlines() if line.startswith("stack: "))
+    assert line.startswith(f"stack: {not_running}"), line
+    assert "registry-1.docker.io" in line, "the engine's own reason: the registry it tried"
     assert "Suricata and the controllers run, EVE stays on the RAM disk" in output
     assert "Traceback" not in output
     stack_line = next(line for line in statuses[0].stdout.splitlines() if line.startswith("stack "))

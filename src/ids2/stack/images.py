@@ -50,15 +50,32 @@ def pull_missing(client: Any, images: Collection[str]) -> list[str]:
     StackError, one line: the first image that could not be pulled with the engine's
     reason, and the others still missing.
     """
-    import docker
-
     missing = missing_images(client, images)
     for index, image in enumerate(missing):
-        try:
-            client.images.pull(image)
-        except docker.errors.DockerException as error:
-            raise StackError(not_pulled(image, str(error), missing[index + 1 :])) from None
+        error = _pull(client, image)
+        if error is not None:
+            raise StackError(not_pulled(image, error, missing[index + 1 :]))
     return missing
+
+
+def _pull(client: Any, image: str) -> str | None:
+    """Pull `image`; the engine's error, or None once the image is there.
+
+    The engines answer a pull that fails with 200 and an error in the progress stream
+    (podman: the registry it could not reach), which the SDK's images.pull() passes over
+    and then fails looking for the image: so the stream is read here.
+    """
+    import docker
+
+    repository, _, tag = image.rpartition(":")
+    try:
+        for progress in client.api.pull(repository, tag=tag, stream=True, decode=True):
+            if progress.get("error"):
+                return str(progress["error"])
+        client.images.get(image)
+    except docker.errors.DockerException as error:
+        return str(error)
+    return None
 
 
 def not_pulled(image: str, error: str, others: Collection[str]) -> str:
