@@ -62,7 +62,8 @@ bench: deps opensearch venv
 	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 ## The whole sensor in the foreground: RAM disk, rendered configs, Suricata on the
-## configured interface, the stack when a Docker engine answers, the four controllers.
+## configured interface, a Docker-API engine (podman started when none answers), the stack
+## on it, the four controllers.
 run: deps venv
 	$(IDS2) --config $${IDS2_CONFIG:-etc/ids2/config.yaml} up
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import resource
 import shutil
 import subprocess
 import tempfile
@@ -29,6 +28,8 @@ from pathlib import Path
 import docker
 import psutil
 import requests
+
+from ids2.deploy.engine import containers_conf as podman_containers_conf
 
 # The Docker Engine API version podman 4.3 serves; pinned so a client never has to guess.
 API_VERSION = "1.41"
@@ -91,21 +92,10 @@ def client_for(docker_host: str) -> docker.DockerClient:
 
 
 def containers_conf(root: Path) -> str:
-    """containers.conf for a private rootful podman under `root`."""
-    pid_max = int(Path("/proc/sys/kernel/pid_max").read_text())
-    nofile = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
-    nproc = resource.getrlimit(resource.RLIMIT_NPROC)[1]
-    nproc = pid_max if nproc == resource.RLIM_INFINITY else min(nproc, pid_max)
-    return (
-        "[containers]\n"
-        f'default_ulimits = ["nofile={nofile}:{nofile}", "nproc={nproc}:{nproc}"]\n'
-        "\n[engine]\n"
-        'runtime = "runc"\n'
-        'cgroup_manager = "cgroupfs"\n'
-        'events_logger = "file"\n'
-        f'tmp_dir = "{root}/tmp"\n'
-        "\n[network]\n"
-        f'network_config_dir = "{root}/networks"\n'
+    """containers.conf for a private rootful podman under `root`: what `ids2 up` gives its
+    own podman, with its temporary files and networks kept under `root` too."""
+    return podman_containers_conf(
+        {"tmp_dir": f"{root}/tmp"}, f'network_config_dir = "{root}/networks"\n'
     )
 
 

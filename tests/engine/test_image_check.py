@@ -9,6 +9,7 @@ stand-in without a vector binary).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import docker
@@ -21,10 +22,13 @@ from ids2.common.rendered import RenderedFile, ValidationError
 from ids2.common.stack_files import stack_dir
 from ids2.config.load import validate_document
 from ids2.config.machine import Machine
+from ids2.deploy.history import ConfigHistory
+from ids2.deploy.recheck import check_applied, unchecked_names
+from ids2.deploy.runner import DeployError
 from ids2.notify import render as notify
 from ids2.shipping import vector
 from ids2.stack import prometheus
-from tests.engine.engine import Engine
+from tests.engine.engine import LIBPOD_API, Engine
 from tests.integration.shipping.test_vector import MODES
 from tests.integration.shipping.test_vector import config as vector_config
 from tests.unit.notify.test_render import MAIL, config_with
@@ -175,3 +179,51 @@ def test_the_check_container_has_no_network_and_reads_its_files_only(
     lines = [line.strip() for line in message.split("\n")[1:]]
     assert lines == ["global: {}", "lo", "65534"]  # only loopback; nobody, as the service runs
     assert candidate.read_text() == "global: {}\n"
+
+
+@contextmanager
+def image_absent(engine: Engine, name: str) -> Iterator[None]:
+    """`name` untagged in the engine for the block, tagged again after it (as phase D's
+    pull or load brings it): the image itself stays under its local name."""
+    image = engine.client.images.get(name)
+    repository, tag = name.rsplit(":", 1)
+    api = engine.client.api
+    url = f"{api.base_url}{LIBPOD_API}/images/{image.id}/untag"
+    api.post(url, params={"repo": repository, "tag": tag}).raise_for_status()
+    try:
+        yield
+    finally:
+        image.tag(repository, tag)
+
+
+def test_files_applied_before_their_image_came_are_checked_once_it_is_here(
+    no_host_tools: Engine, tmp_path: Path
+) -> None:
+    """Phase B without the image applies prometheus.yml unchecked; phase D, once the image
+    is there, checks it; a refused one is replaced by the history's version, or, with no
+    history (a first deploy), fails the phase with promtool's message."""
+    # The config history needs git, not among the tools this PATH hides.
+    (tmp_path / "empty-bin" / "git").symlink_to("/usr/bin/git")
+    rendered, history = tmp_path / "rendered", tmp_path / "history"
+    config = validate_document({"metrics": {"port": 10123}}, "test", MACHINE)
+    with image_absent(no_host_tools, PROMETHEUS_IMAGE):
+        report = apply_files(prometheus.render(config), rendered)
+    assert report.notes["prometheus.yml"] == (
+        f"not checked: promtool is not installed and image {PROMETHEUS_IMAGE} is not present"
+    )
+    assert unchecked_names(report.notes) == ["prometheus.yml"]
+    checked = check_applied(["prometheus.yml"], rendered, history)
+    assert checked == {"prometheus.yml": f"promtool check config (in {PROMETHEUS_IMAGE}): ok"}
+    good = (rendered / "prometheus.yml").read_text()
+    ConfigHistory(history).record(rendered, ["prometheus.yml"], "deploy: configs verified")
+
+    bad = RenderedFile("prometheus.yml", "global:\n  scrape_interval: often\n", None)
+    with image_absent(no_host_tools, PROMETHEUS_IMAGE):
+        apply_files([bad], rendered)
+    with pytest.raises(DeployError, match=r"(?s)no checked version in the config history.*often"):
+        check_applied(["prometheus.yml"], rendered, tmp_path / "no-history")
+    assert (rendered / "prometheus.yml").read_text() == bad.content, "nothing to restore"
+    restored = check_applied(["prometheus.yml"], rendered, history)["prometheus.yml"]
+    assert restored.startswith(f"refused (promtool check config (in {PROMETHEUS_IMAGE}): ")
+    assert restored.endswith("restored the version in the config history")
+    assert (rendered / "prometheus.yml").read_text() == good

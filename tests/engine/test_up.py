@@ -9,11 +9,21 @@ import os
 import shutil
 import signal
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from tests.engine.engine import Engine, processes_naming, wait_until
+from ids2.deploy.engine import answers
+from ids2.stack.images import service_images
+from tests.engine.engine import (
+    Engine,
+    containers_conf,
+    processes_naming,
+    storage_conf,
+    wait_until,
+)
+from tests.engine.images import COMPOSE_FILE
 from tests.engine.sensor import Sensor, sensor_on_engine
 from tests.opensearch.node import OpenSearchNode
 from tests.support.ports import free_port
@@ -29,9 +39,12 @@ STACK_HEALTHY = (
 )
 
 
-def run_until_first_status(sensor: Sensor, **environment: str) -> str:
-    """Start `ids2 up`, wait for its first status screen, Ctrl-C it; its whole output.
-    Asserts it stopped with exit status 0 and left no process of the sensor running."""
+def run_until_first_status(
+    sensor: Sensor, during: Callable[[], object] = lambda: None, **environment: str
+) -> str:
+    """Start `ids2 up`, wait for its first status screen, call `during`, Ctrl-C it; its
+    whole output. Asserts it stopped with exit status 0 and left no process of the sensor
+    (nor a podman service it started under the sensor's directory) running."""
     log = sensor.directory / "up.log"
     ramdisk = Path(sensor.config["ramdisk"]["mount_point"])
     with log.open("w") as output:
@@ -44,6 +57,7 @@ def run_until_first_status(sensor: Sensor, **environment: str) -> str:
         )
     try:
         wait_until(lambda: "sensor: " in log.read_text() or process.poll() is not None, 180, "up")
+        during()
     finally:
         process.send_signal(signal.SIGINT)
         status = process.wait(timeout=60)
@@ -77,13 +91,48 @@ def test_up_runs_the_sensor_with_the_stack_until_interrupted(
         assert set(sensor.stack().states()) == SERVICES
 
 
-def test_up_without_an_engine_runs_the_rest_and_says_so(
+def test_up_starts_podman_and_names_the_image_it_cannot_pull(
     tmp_path: Path, engine: Engine, opensearch_node: OpenSearchNode
 ) -> None:
+    """No engine answers on DOCKER_HOST: `ids2 up` serves podman there itself, for as long
+    as it runs. Its storage is empty and no registry answers here, so the first image is
+    named in one line, the rest of the sensor runs, and `ids2 status` says why the stack
+    is not running."""
+    podman = tmp_path / "podman"
+    podman.mkdir()
+    (podman / "containers.conf").write_text(containers_conf(podman))
+    (podman / "storage.conf").write_text(storage_conf(podman))
+    socket = podman / "podman.sock"
+    vector = service_images(COMPOSE_FILE)["vector"]
+    not_running = f"not running: image {vector} is not here and cannot be pulled: "
+    statuses: list[subprocess.CompletedProcess[str]] = []
     with sensor_on_engine(
         engine, tmp_path, "ids2none", opensearch_node.url, metrics={"port": free_port()}
     ) as sensor:
-        output = run_until_first_status(sensor, DOCKER_HOST=f"unix://{tmp_path}/no-engine.sock")
-        assert "stack: not started (no Docker engine answers:" in output
-        assert "Suricata and the controllers run, EVE stays on the RAM disk" in output
-        assert "Traceback" not in output
+        environment = {
+            "DOCKER_HOST": f"unix://{socket}",
+            "CONTAINERS_CONF": str(podman / "containers.conf"),
+            "CONTAINERS_STORAGE_CONF": str(podman / "storage.conf"),
+        }
+        try:
+            output = run_until_first_status(
+                sensor, lambda: statuses.append(sensor.ids2("status", **environment)), **environment
+            )
+        finally:
+            unmount_under(podman)
+    assert f"engine: podman system service on {socket}, until ids2 up ends" in output
+    line = next(line for line in output.splitlines() if line.startswith("stack: "))
+    assert line.startswith(f"stack: {not_running}"), line
+    assert "registry-1.docker.io" in line, "the engine's own reason: the registry it tried"
+    assert "Suricata and the controllers run, EVE stays on the RAM disk" in output
+    assert "Traceback" not in output
+    stack_line = next(line for line in statuses[0].stdout.splitlines() if line.startswith("stack "))
+    assert stack_line.split(None, 1)[1].startswith(not_running), statuses[0].stdout
+    assert not socket.exists() or not answers(socket)
+
+
+def unmount_under(root: Path) -> None:
+    """Lazily unmount what podman's storage left mounted under `root` (its overlay home)."""
+    mounts = [line.split()[1] for line in Path("/proc/self/mounts").read_text().splitlines()]
+    for mount in sorted((m for m in mounts if m.startswith(f"{root}/")), reverse=True):
+        subprocess.run(["umount", "-l", mount], capture_output=True, check=False)

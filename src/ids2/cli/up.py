@@ -4,26 +4,13 @@ from __future__ import annotations
 
 import argparse
 
-from ids2.config.load import Config, config_path
-
-
-def _start_stack_if_possible(config: Config) -> str:
-    from ids2.deploy.phases import DeployContext, stack_up
-    from ids2.stack.compose import StackError
-
-    try:
-        return stack_up(DeployContext(config))
-    except StackError as error:
-        return (
-            f"not started ({error}); Suricata and the controllers run, EVE stays on the "
-            "RAM disk until a Docker engine runs Vector"
-        )
+from ids2.config.load import config_path
 
 
 def _up(args: argparse.Namespace) -> int:
     from ids2.deploy.up import up
 
-    return up(config_path(args.config), _start_stack_if_possible)
+    return up(config_path(args.config))
 
 
 def add_parser(

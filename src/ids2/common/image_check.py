@@ -117,6 +117,18 @@ def missing_note(tool: str, reason: str) -> str:
     return f"not checked: {tool} is not installed and {reason}"
 
 
+_MISSING_NOTE = re.compile(
+    r"not checked: \S+ is not installed and (image \S+ is not present|no Docker engine answers)"
+)
+
+
+def lacked_image(note: str) -> bool:
+    """Whether a check's note (alone or among others) says the check could not run for want
+    of its image or an engine (not of a tool the image lacks): deploy checks such files
+    again once the images are there."""
+    return _MISSING_NOTE.search(note) is not None
+
+
 def check_in_image(check: ImageCheck) -> str:
     """Run `check` in a throwaway container of its service's pinned image; see
     check_on_host_or_in_image for what it returns and raises."""

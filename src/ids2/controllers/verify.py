@@ -4,7 +4,8 @@ It appends a canary to the RAM disk, then looks for it in the sink (OpenSearch, 
 local spool when no endpoint is configured) about once a second until it arrives or the
 timeout passes, and publishes the end-to-end latency and the counts. Its health follows
 the most recent canary: found in time, late (not found within the timeout; still looked
-for until the next one goes out) or lost (never found).
+for until the next one goes out) or lost (never found). When `ids2 up` could not start the
+stack, a late or lost canary is reported with the reason, not as a mystery.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from ids2.controllers.base import Controller
 from ids2.logsetup import Logger
 from ids2.shipping.canary import send_canary
 from ids2.shipping.canary_sinks import OpenSearchSink, SpoolSink
+from ids2.stack.up_state import not_running_reason
 from ids2.state import StateStore
 from ids2.system.pace import pace_factor
 
@@ -143,6 +145,9 @@ class VerifyController(Controller):
             return f"{sink}: {self.last_error} {counts}"
         timeout = self.config["verify"]["timeout_seconds"]
         latency = "-" if self.last_latency is None else f"{self.last_latency:.1f} s"
+        stack = not_running_reason(self.state) if self.last_outcome in ("lost", "late") else None
+        if stack:
+            return f"no canary reaches the {sink}: the stack is not running: {stack} {counts}"
         if self.last_outcome == "lost":
             return f"the last canary never reached the {sink} {counts}"
         if self.last_outcome == "late" and self.overdue:

@@ -12,6 +12,7 @@ from ids2.common.apply import apply_files
 from ids2.config.load import Config
 from ids2.controllers import CONTROLLERS
 from ids2.deploy.history import ConfigHistory
+from ids2.deploy.recheck import check_applied, unchecked_names
 from ids2.deploy.render import render_all
 from ids2.deploy.runner import DeployError, Phase, Warned
 from ids2.notify.render import CONFIG_FILE as ALERTMANAGER_FILE
@@ -21,6 +22,7 @@ from ids2.stack.evebox import CONFIG_FILE as EVEBOX_CONFIG
 from ids2.stack.evebox import ENV_FILE as EVEBOX_ENV
 from ids2.stack.evebox import data_directory as evebox_data_directory
 from ids2.stack.grafana import DATASOURCE_FILE
+from ids2.stack.images import pull_missing, service_images
 from ids2.stack.passwords import ensure_passwords
 from ids2.stack.prometheus import alertmanager_address
 from ids2.stack.render import CA_BUNDLE, LIMITS_FILE, compose_files, disabled_services
@@ -50,6 +52,8 @@ class DeployContext:
     config: Config
     changed: list[str] = field(default_factory=list)
     rendered_names: list[str] = field(default_factory=list)
+    # Files applied without their check: the image it runs in was not there yet.
+    unchecked: list[str] = field(default_factory=list)
 
     @property
     def rendered_dir(self) -> Path:
@@ -71,6 +75,7 @@ def render_and_apply(context: DeployContext) -> str:
     report = apply_files(files, context.rendered_dir)
     context.changed = report.changed
     context.rendered_names = [rendered.name for rendered in files]
+    context.unchecked = unchecked_names(report.notes)
     reload_changed(context)
     # Only where systemd runs these units: a container or a test machine's own units stay.
     on_appliance = systemd_is_running() and os.geteuid() == 0
@@ -100,18 +105,25 @@ def _reload(url: str) -> None:
 
 
 def stack_up(context: DeployContext) -> str:
-    """Phase D: bring the stack up (recreating what changed) and wait for health."""
+    """Phase D: pull the images the engine lacks, check the files phase B could not check
+    without them, bring the stack up (recreating what changed) and wait for health."""
     stack = context.stack()
     evebox_data_directory(context.config)
-    stack.up()
     disabled = disabled_services(context.config)
+    pull_missing(stack.client(), service_images(stack.compose_files[0], disabled).values())
+    history_dir = Path(context.config["deploy"]["history_dir"])
+    checked = check_applied(context.unchecked, context.rendered_dir, history_dir)
+    context.unchecked = unchecked_names(checked)
+    stack.up()
     stack.remove(disabled)
     restarted = (("vector", VECTOR_FILES), ("grafana", GRAFANA_FILES), ("evebox", EVEBOX_FILES))
     for service, files in restarted:
         if files & set(context.changed) and service not in disabled:
             stack.restart(service)
     states = stack.wait_healthy(STACK_HEALTH_TIMEOUT_SECONDS)
-    return ", ".join(f"{name} {state.health}" for name, state in sorted(states.items()))
+    health = ", ".join(f"{name} {state.health}" for name, state in sorted(states.items()))
+    notes = "; ".join(f"{name}: {note}" for name, note in checked.items())
+    return f"{health}; checked now that the images are here: {notes}" if checked else health
 
 
 def commit_history(context: DeployContext) -> str:

@@ -1,8 +1,11 @@
 """`ids2 up`: the whole sensor in the foreground, where ids2 is not installed as a package.
 
 This is what `make run` starts on a development or evaluation machine: the RAM disk, the
-rendered configs, Suricata capturing on the configured interface, the stack when a Docker
-engine answers, and the four controllers, each a child process. Ctrl-C stops them all.
+rendered configs, Suricata capturing on the configured interface, a Docker-API engine (one
+that answers, else podman started for the purpose: deploy.engine), the stack on it, and the
+four controllers, each a child process. Ctrl-C stops them all. A stack that cannot start
+(no engine, an image that cannot be pulled) stops nothing else: `ids2 up` publishes why,
+and `ids2 status` and the verify controller say so.
 On an appliance, systemd does this job through ids2.target instead.
 """
 
@@ -15,15 +18,18 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 from ids2.common.apply import apply_files
 from ids2.config.load import Config, load_config
 from ids2.controllers import CONTROLLERS
+from ids2.deploy.engine import LocalEngine
+from ids2.deploy.phases import DeployContext, stack_up
 from ids2.deploy.render import render_all
 from ids2.errors import Ids2Error
 from ids2.shipping.canary import CANARY_DIRECTORY
+from ids2.stack.compose import StackError
+from ids2.stack.up_state import clear_stack_outcome, publish_stack_outcome
 from ids2.state import StateStore, runtime_dir
 from ids2.status.report import collect, render_text
 from ids2.suricata.rules import RULES_FILE, RulePaths, RulesError, update_rules
@@ -122,15 +128,55 @@ def _stop(children: dict[str, subprocess.Popen[bytes]]) -> None:
             process.kill()
 
 
-def up(config_path: Path, start_stack: Callable[[Config], str]) -> int:
+def start_engine(engine: LocalEngine) -> StackError | None:
+    """Find or start the engine, first: the rendered files' checks in the stack's images
+    need it too. Prints what it is; the error when there is none."""
+    try:
+        print(f"engine: {engine.start()}", flush=True)
+    except StackError as error:
+        return error
+    return None
+
+
+def start_stack(config: Config, store: StateStore, no_engine: StackError | None) -> str:
+    """The stack brought up as deploy's phase D does; the line `ids2 up` prints. Why it is
+    not running (`no_engine`, an image, compose) is also published for status and verify."""
+    try:
+        if no_engine is not None:
+            raise no_engine
+        summary = stack_up(DeployContext(config))
+    except StackError as error:
+        reason = str(error)
+        publish_stack_outcome(store, reason, f"not running: {reason}")
+        return (
+            f"not running: {reason}; Suricata and the controllers run, EVE stays on the "
+            "RAM disk until Vector runs"
+        )
+    publish_stack_outcome(store, None, summary)
+    return summary
+
+
+def up(config_path: Path) -> int:
     """Run the sensor until Ctrl-C or until a child dies; return the exit status."""
     config = load_config(config_path)
     for warning in config.warnings:
         log.warning("%s: %s", config.source, warning)
     print(f"RAM disk: {ensure_ramdisk(config)}", flush=True)
-    print(f"configs: {render_configs(config)}", flush=True)
-    print(f"rules: {ensure_rules(config)}", flush=True)
-    print(f"stack: {start_stack(config)}", flush=True)
+    store = StateStore(runtime_dir())
+    engine = LocalEngine(runtime_dir())
+    try:
+        no_engine = start_engine(engine)
+        print(f"configs: {render_configs(config)}", flush=True)
+        print(f"rules: {ensure_rules(config)}", flush=True)
+        print(f"stack: {start_stack(config, store, no_engine)}", flush=True)
+        return _run(config, config_path, store)
+    finally:
+        engine.stop()
+        clear_stack_outcome(store)
+
+
+def _run(config: Config, config_path: Path, store: StateStore) -> int:
+    """Suricata and the controllers until Ctrl-C or until one dies; the exit status."""
     stop = False
 
     def on_signal(_signum: int, _frame: object) -> None:
@@ -141,7 +187,6 @@ def up(config_path: Path, start_stack: Callable[[Config], str]) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     children = {"suricata": start_suricata(config)}
     children.update({name: start_controller(name, config_path) for name in CONTROLLERS})
-    store = StateStore(runtime_dir())
     next_status = time.monotonic() + 5
     try:
         while not stop:

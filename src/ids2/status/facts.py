@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ids2.config.load import Config
+from ids2.stack.up_state import not_running_reason
 from ids2.state import StateStore
 from ids2.status.figures import pipeline_figures
 from ids2.suricata.collector import (
@@ -110,6 +111,7 @@ def collect_facts(config: Config, store: StateStore) -> dict[str, Any]:
         "state_disk": _disk(config["paths"]["state_dir"]),
         "last_deploy": _data(store, "deploy").get("summary"),
         "stack": _data(store, "metrics").get("stack"),
+        "stack_not_running": not_running_reason(store),
         "first_boot": _data(store, "firstboot").get("summary"),
     }
 
@@ -157,7 +159,9 @@ def render_facts(facts: dict[str, Any]) -> str:
     lines.append(f"{'pipeline':<13} {_pipeline_line(facts['pipeline'])}")
     lines.append(f"{'rules':<13} {facts['rules_loaded']} loaded, {facts['rules_age_hours']} h old")
     lines.append(f"{'deploy':<13} {facts['last_deploy'] or 'not run yet'}")
-    lines.append(f"{'stack':<13} {_stack_line(facts['stack'])}")
+    reason = facts.get("stack_not_running")
+    stack = f"not running: {reason}" if reason else _stack_line(facts["stack"])
+    lines.append(f"{'stack':<13} {stack}")
     if facts.get("first_boot"):
         lines.append(f"{'first boot':<13} {facts['first_boot']}")
     lines.append(

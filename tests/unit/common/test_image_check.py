@@ -15,6 +15,8 @@ from ids2.common.image_check import (
     Service,
     check_on_host_or_in_image,
     host_command,
+    lacked_image,
+    missing_note,
 )
 from ids2.common.rendered import ValidationError
 from ids2.stack.prometheus import check_with_promtool
@@ -110,3 +112,11 @@ def test_a_refusal_by_the_tool_is_not_taken_for_a_missing_tool() -> None:
     assert not image_check.not_in_image(
         "promtool: error: path '/etc/prometheus/prometheus.yml' does not exist, try --help"
     )
+
+
+def test_only_a_missing_image_or_engine_makes_a_file_worth_checking_again() -> None:
+    image = "docker.io/prom/prometheus:v2.53.2"
+    assert lacked_image(missing_note("promtool", f"image {image} is not present"))
+    assert lacked_image("inputs wired; " + missing_note("vector", "no Docker engine answers (x)"))
+    assert not lacked_image(missing_note("vector", f"image {image} has no vector"))
+    assert not lacked_image(f"promtool check config (in {image}): ok")

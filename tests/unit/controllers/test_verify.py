@@ -15,6 +15,7 @@ from ids2.config.machine import Machine
 from ids2.controllers.verify import VerifyController
 from ids2.shipping.canary import canary_path
 from ids2.shipping.canary_sinks import SpoolSink
+from ids2.stack.up_state import clear_stack_outcome, publish_stack_outcome
 from ids2.state import StateStore
 
 MACHINE = Machine(4, 8192, frozenset({"eth0"}))
@@ -90,3 +91,24 @@ def test_health_follows_the_most_recent_canary(tmp_path: Path) -> None:
     assert (lost["healthy"], lost["last_outcome"], lost["pending"]) == (False, "lost", 1)
     assert lost["summary"].startswith("the last canary never reached the spool")
     assert (lost["canaries_sent_total"], lost["canaries_failed_total"]) == (5, 2)
+
+
+def test_a_lost_canary_names_why_the_stack_is_not_running(tmp_path: Path) -> None:
+    sensor = Sensor(tmp_path)
+    start = sensor.now
+    sensor.step_at(start)
+    late = sensor.step_at(start + 31)["summary"]
+    assert late.startswith("the last canary is not in the spool after 30 s")
+    store = StateStore(sensor.run)
+    publish_stack_outcome(store, "image docker.io/timberio/vector:0.50.0-debian is not here", "")
+    late = sensor.step_at(start + 32)
+    assert late["healthy"] is False
+    assert late["summary"] == (
+        "no canary reaches the spool: the stack is not running: image "
+        "docker.io/timberio/vector:0.50.0-debian is not here (0 found, 1 late or lost)"
+    )
+    lost = sensor.step_at(start + 61)
+    assert lost["last_outcome"] == "lost"
+    assert lost["summary"].startswith("no canary reaches the spool: the stack is not running")
+    clear_stack_outcome(store)
+    assert sensor.step_at(start + 62)["summary"].startswith("the last canary never reached")
