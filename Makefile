@@ -60,6 +60,9 @@ docs: venv
 
 bench: deps opensearch venv
 	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+	@# Again on the interpreter a sensor runs: trixie's Python 3.13, in a chroot (needs root).
+	@echo "== bench/footprint_bench.py --release trixie"
+	$(BIN)/python bench/footprint_bench.py --release trixie
 
 ## The whole sensor in the foreground: RAM disk, rendered configs, Suricata on the
 ## configured interface, a Docker-API engine (podman started when none answers), the stack

@@ -17,6 +17,12 @@ their distinct pages (each page counted once, read from /proc/PID/pagemap, which
 root), which is what their PSS adds up to when they are the only Python processes, as on
 a sensor. Nothing else of this bench runs while the controllers are measured.
 
+`--release trixie` (root) measures the interpreter a sensor runs: the same bench runs in a
+chroot of that Debian release (tests/system/release_venv.py: its python3, the pinned
+requirements and this tree installed in /opt/venvs/ids2, as the package has them), against
+a node started here on the host, which the chroot reaches over the shared loopback. There
+no other process maps that interpreter's files, so PSS is what it is on a sensor.
+
 The baselines, measured afterwards on their own: a bare interpreter, which no Python
 controller can go below, and per controller an interpreter that imports only the
 libraries the issues require of it and nothing of ours (no logging, no dataclasses, no
@@ -28,6 +34,8 @@ of this design (four processes) goes below.
 
 from __future__ import annotations
 
+import argparse
+import contextlib
 import os
 import shlex
 import struct
@@ -37,6 +45,7 @@ import tempfile
 import threading
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import psutil
@@ -45,7 +54,6 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.opensearch.node import running_node  # noqa: E402
 from tests.support.ports import free_port  # noqa: E402
 
 CONTROLLERS = ("resource", "connectivity", "metrics", "verify")
@@ -236,14 +244,53 @@ def report(title: str, opensearch: dict[str, str]) -> None:
     print(f"CPU: {cpu:.3f} % = {cpu / GOAL_CPU_PERCENT:.2f} x the {GOAL_CPU_PERCENT} % goal")
 
 
-def main() -> int:
+def in_release(release: str, opensearch: str) -> int:
+    """This bench's exit status, run inside `release`'s root against the node `opensearch`."""
+    from tests.system.release_venv import VENV, chroot, release_venv
+
+    with tempfile.TemporaryDirectory() as scratch:
+        root = Path(scratch) / release
+        try:
+            with release_venv(root, release):
+                chroot(
+                    root,
+                    f"PYTHONDONTWRITEBYTECODE=1 {VENV}/bin/python /src/bench/{Path(__file__).name}"
+                    f" --opensearch {shlex.quote(opensearch)}",
+                    timeout=3600,
+                )
+        finally:
+            # Its mounts are gone by now; one file system all the same, in case one is not.
+            subprocess.run(["rm", "-rf", "--one-file-system", str(root)], check=False)
+    return 0
+
+
+@contextlib.contextmanager
+def opensearch_url(given: str | None) -> Iterator[str]:
+    """The node's URL: `given`, else one started here for the bench's duration."""
+    if given:
+        yield given
+        return
+    from tests.opensearch.node import running_node
+
+    with running_node() as node:
+        yield node.url
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--release", help="run inside this Debian release's root (needs root)")
+    parser.add_argument("--opensearch", metavar="URL", help="a running node to ship to")
+    args = parser.parse_args(argv)
+    if args.release:
+        with opensearch_url(args.opensearch) as url:
+            return in_release(args.release, url)
     print(f"Python {sys.version.split()[0]} ({sys.executable})")
     report("spool only (default config)", {})
     # Shipping loads the HTTP client and ssl into connectivity and verify: a sensor that
     # ships pays for it, so the goal is measured with it (auth none: boto3 is not loaded).
-    with running_node() as node:
+    with opensearch_url(args.opensearch) as url:
         print()
-        report(f"shipping to {node.url} (a real OpenSearch node)", {"endpoint": node.url})
+        report(f"shipping to {url} (a real OpenSearch node)", {"endpoint": url})
     return 0
 
 

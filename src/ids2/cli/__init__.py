@@ -9,7 +9,7 @@ from functools import partial
 
 from ids2 import TYPE_CHECKING, __version__
 from ids2.cli.run import parse_run, run
-from ids2.config.load import DEFAULT_PATH
+from ids2.config.values import DEFAULT_PATH
 from ids2.errors import Ids2Error
 
 if TYPE_CHECKING:

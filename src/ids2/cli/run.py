@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ids2 import TYPE_CHECKING
-from ids2.config.load import config_path
+from ids2.config.values import config_path
 
 if TYPE_CHECKING:
     import argparse

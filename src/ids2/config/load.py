@@ -14,36 +14,21 @@ from ids2.config.normalize import normalize
 from ids2.config.schema import ROOT, SECRETS
 from ids2.config.spec import Section
 from ids2.config.validate import Problems, check_section, default_of
+from ids2.config.values import DEFAULT_PATH, Config, config_path
 from ids2.errors import ConfigError
 
 if TYPE_CHECKING:
     from typing import Any
 
-DEFAULT_PATH = "/etc/ids2/config.yaml"
-
-
-def config_path(given: str | None) -> Path:
-    """The config file to use: the --config argument, then $IDS2_CONFIG, then the default."""
-    return Path(given or os.environ.get("IDS2_CONFIG") or DEFAULT_PATH)
-
-
-class Config:
-    """Validated configuration values with every default filled in.
-
-    A plain class rather than a dataclass: see the `ids2` package.
-    """
-
-    __slots__ = ("source", "values", "warnings")
-
-    def __init__(
-        self, source: str, values: dict[str, Any], warnings: list[str] | None = None
-    ) -> None:
-        self.source = source
-        self.values = values
-        self.warnings = warnings if warnings is not None else []
-
-    def __getitem__(self, key: str) -> Any:
-        return self.values[key]
+__all__ = [
+    "DEFAULT_PATH",
+    "Config",
+    "config_path",
+    "load_config",
+    "load_secrets",
+    "parse_yaml",
+    "validate_document",
+]
 
 
 class _StrictLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]

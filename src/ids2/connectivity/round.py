@@ -13,7 +13,7 @@ from ids2 import TYPE_CHECKING
 from ids2.common.aside import Aside
 from ids2.common.deadline import Deadline, ProbeError
 from ids2.common.tls import tls_context
-from ids2.config.load import Config
+from ids2.config.values import Config
 from ids2.connectivity import ProbeResult, skipped, timed
 from ids2.connectivity.network import resolve, tcp_connect, tls_handshake
 from ids2.errors import Ids2Error

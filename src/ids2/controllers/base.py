@@ -5,7 +5,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 
 from ids2 import TYPE_CHECKING
-from ids2.config.load import Config
+from ids2.config.values import Config
 from ids2.state import StateStore
 
 if TYPE_CHECKING:

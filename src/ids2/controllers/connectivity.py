@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from ids2.config.load import Config
+from ids2.config.values import Config
 from ids2.connectivity.backoff import backoff_delay
 from ids2.controllers.base import Controller
 from ids2.logsetup import Logger

@@ -17,7 +17,7 @@ from prometheus_client.core import Metric
 
 from ids2.alerts.collector import AlertCollector
 from ids2.common.families import gauge
-from ids2.config.load import Config
+from ids2.config.values import Config
 from ids2.controllers.base import Controller
 from ids2.controllers.collector import ControllerStateCollector
 from ids2.errors import Ids2Error

@@ -16,7 +16,7 @@ import psutil
 
 from ids2 import TYPE_CHECKING
 from ids2.common.stack_files import stack_dir
-from ids2.config.load import Config
+from ids2.config.values import Config
 from ids2.controllers.base import Controller
 from ids2.logsetup import Logger
 from ids2.stack.compose import StackManager

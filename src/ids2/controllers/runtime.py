@@ -16,7 +16,8 @@ from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 
-from ids2.config.load import Config, load_config
+from ids2.config.isolated import read_config
+from ids2.config.values import Config
 from ids2.controllers.base import Controller
 from ids2.errors import ConfigError, Ids2Error
 from ids2.logsetup import Logger
@@ -89,7 +90,7 @@ class Runner:
     def run(self) -> int:
         """Run until SIGTERM/SIGINT; return the exit status (0 on a requested stop)."""
         self.signals.install()
-        config = load_config(self.config_path)
+        config = read_config(self.config_path)
         for warning in config.warnings:
             log.warning("%s: %s", config.source, warning)
         controller = self.factory(config, self.state)
@@ -138,7 +139,7 @@ class Runner:
         """Swap in the config file's new content, or keep the old one and say why."""
         self.notifier.reloading()
         try:
-            config = load_config(self.config_path)
+            config = read_config(self.config_path)
         except ConfigError as error:
             log.error("reload refused, keeping the previous configuration:\n%s", error)
             self.state.write(

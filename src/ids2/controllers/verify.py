@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ids2 import TYPE_CHECKING
-from ids2.config.load import Config
+from ids2.config.values import Config
 from ids2.controllers.base import Controller
 from ids2.logsetup import Logger
 from ids2.shipping.canary import send_canary

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ids2 import TYPE_CHECKING
-from ids2.config.load import Config, load_secrets
+from ids2.config.values import Config
 from ids2.errors import Ids2Error
 from ids2.logsetup import redact
 
@@ -56,6 +56,10 @@ def aws_credentials(opensearch: dict[str, Any]) -> tuple[Any, str]:
 
 def basic_credentials(config: Config) -> tuple[str, str]:
     """User and password from the root-only secrets file."""
+    # Imported here: only basic auth reads the secrets, and the validator stays out of the
+    # controllers otherwise (see ids2.config.isolated).
+    from ids2.config.load import load_secrets
+
     secrets = load_secrets(Path(config["shipping"]["secrets_file"]))
     if not secrets["opensearch_username"] or not secrets["opensearch_password"]:
         raise OpenSearchAuthError(

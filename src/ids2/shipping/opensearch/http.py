@@ -19,7 +19,7 @@ from urllib.parse import urlencode, urlsplit
 
 from ids2 import TYPE_CHECKING
 from ids2.common.tls import tls_context
-from ids2.config.load import Config
+from ids2.config.values import Config
 from ids2.errors import Ids2Error
 from ids2.shipping.opensearch.auth import AWS_SERVICE, aws_credentials, basic_credentials
 
