@@ -111,6 +111,19 @@ def cgroup_cpu_quota(pid: int) -> int:
     raise AssertionError(f"no cpu cgroup for {pid}")
 
 
+def run_ids2(config: Config, runtime: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
+    """A root oneshot's `ids2` command (stack-limits, stack-report) as its unit runs it, on
+    the test's engine and with the test's runtime directory."""
+    environment = {**os.environ, "IDS2_RUNTIME_DIR": str(runtime)}
+    return subprocess.run(
+        [sys.executable, "-m", "ids2", *arguments, "--config", config.source],
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
 def shipped_rule_count() -> int:
     rule_files = (stack_dir() / "prometheus/rules").glob("*.yml")
     return sum(
@@ -140,11 +153,14 @@ def test_every_service_comes_up_healthy_with_its_rendered_limits(
 def test_the_metrics_controller_reports_each_service_as_the_manager_sees_it(
     running: tuple[StackManager, Config], tmp_path: Path
 ) -> None:
-    """Read with the standard library over the socket, published in the metrics state, and
-    exported; the same facts as the docker SDK gives StackManager."""
+    """Read with the standard library over the socket by the root `ids2 stack-report`,
+    published in the metrics state, and exported; the same facts as the docker SDK gives
+    StackManager."""
     manager, config = running
     manager.wait_healthy(HEALTH_TIMEOUT_SECONDS)
     store = StateStore(tmp_path / "run")
+    report = run_ids2(config, tmp_path / "run", "stack-report")
+    assert report.returncode == 0, report.stderr
     controller = MetricsController(config, store)
     controller.state.write("metrics", {"stack": controller.stack_report()})
     report = store.read("metrics")
@@ -253,16 +269,8 @@ def test_a_stopped_container_is_reported_and_restarted_by_the_manager(
 
 
 def run_helper(config: Config, level: str, runtime: Path) -> subprocess.CompletedProcess[str]:
-    """`ids2 stack-limits LEVEL` as ids2-stack-limits@LEVEL.service runs it, as root, on the
-    test's engine and with the test's runtime directory."""
-    environment = {**os.environ, "IDS2_RUNTIME_DIR": str(runtime)}
-    return subprocess.run(
-        [sys.executable, "-m", "ids2", "stack-limits", level, "--config", config.source],
-        env=environment,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    """`ids2 stack-limits LEVEL` as ids2-stack-limits@LEVEL.service runs it."""
+    return run_ids2(config, runtime, "stack-limits", level)
 
 
 class SystemdStartDouble:

@@ -28,7 +28,7 @@ COMMAND_MODULES = (
     "deploy",
     "up",
     "firstboot",
-    "limits",
+    "stack",
 )
 """The modules under ids2.cli, each registering its sub-commands, in the order --help lists them."""
 

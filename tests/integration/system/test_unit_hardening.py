@@ -42,6 +42,7 @@ def exposure(unit: str, units_dir: Path = UNITS_DIR) -> float:
         "ids2-spool-prune.service",
         "ids2-firstboot.service",
         "ids2-stack-limits@1.service",
+        "ids2-stack-report.service",
     ],
 )
 def test_exposure_at_or_below_goal(unit: str) -> None:
@@ -70,6 +71,12 @@ def test_controllers_share_one_sandbox() -> None:
     """The shared block is written four times (units cannot include files): keep it equal."""
     blocks = {name: _sandbox_block(f"ids2-{name}.service") for name in CONTROLLERS}
     assert len(set(blocks.values())) == 1, "the controllers' sandboxing blocks have drifted"
+
+
+def test_the_root_helpers_share_one_sandbox() -> None:
+    """The two oneshots that hold the Docker socket for the controllers: keep them equal."""
+    helpers = ("ids2-stack-limits@.service", "ids2-stack-report.service")
+    assert len({_sandbox_block(unit) for unit in helpers}) == 1, "the helpers' sandboxes drifted"
 
 
 @pytest.mark.parametrize("name", CONTROLLERS)

@@ -209,3 +209,16 @@ def test_stack_limits_with_a_broken_config_says_so_in_its_state(
     written = StateStore(tmp_path).read("stack-limits")
     assert written is not None and written.data["level"] == 0
     assert written.data["results"]["stack"].startswith(f"failed: {broken}: at 'metrics.port'")
+
+
+def test_stack_report_without_an_engine_writes_why_for_the_exporter(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("IDS2_RUNTIME_DIR", str(tmp_path))
+    socket = tmp_path / "no-engine.sock"
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{socket}")
+    assert main(["stack-report", "--config", str(SHIPPED)]) == 1
+    written = StateStore(tmp_path).read("stack")
+    assert written is not None
+    assert written.data["error"].startswith(f"no Docker engine answers on {socket}: ")
+    assert capsys.readouterr().err == f"ids2: {written.data['error']}\n"

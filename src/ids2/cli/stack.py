@@ -1,8 +1,11 @@
-"""`ids2 stack-limits LEVEL`: what the root oneshot ids2-stack-limits@LEVEL.service runs.
+"""`ids2 stack-limits LEVEL` and `ids2 stack-report`: the root oneshots that talk to the
+Docker socket on behalf of the controllers, which run as ids2 without it (it is root on the
+host).
 
-The one way a throttle level reaches the containers' CPU limits: the resource controller
-(user ids2, no Docker socket) may start this unit and nothing more, so the level number is
-all it can choose; the limits come from the config here.
+stack-limits is the one way a throttle level reaches the containers' CPU limits: the
+resource controller may start ids2-stack-limits@LEVEL.service and nothing more, so the level
+number is all it can choose; the limits come from the config here. stack-report is what
+ids2-stack-report.timer runs every minute for the metrics controller.
 """
 
 from __future__ import annotations
@@ -28,6 +31,19 @@ def _stack_limits(args: argparse.Namespace) -> int:
     return 0 if all(result.startswith("ok") for result in results.values()) else 1
 
 
+def _stack_report(args: argparse.Namespace) -> int:
+    from ids2.config.load import load_config
+    from ids2.stack.engine import REPORT_STATE, stack_report
+    from ids2.state import StateStore, runtime_dir
+
+    config = load_config(config_path(args.config))
+    report = stack_report(config["stack"]["project_name"])
+    StateStore(runtime_dir()).write(REPORT_STATE, report)
+    if "error" in report:
+        raise Ids2Error(report["error"])
+    return 0
+
+
 def apply_level(config_file: str | None, level: int) -> dict[str, str]:
     """Set each enabled throttled container's CPU limit for `level`; a line per service."""
     from ids2.common.stack_files import stack_dir
@@ -47,7 +63,7 @@ def add_parser(
     commands: argparse._SubParsersAction[argparse.ArgumentParser],
     config_option: argparse.ArgumentParser,
 ) -> None:
-    """Register `ids2 stack-limits`."""
+    """Register `ids2 stack-limits` and `ids2 stack-report`."""
     parser = commands.add_parser(
         "stack-limits",
         parents=[config_option],
@@ -55,3 +71,9 @@ def add_parser(
     )
     parser.add_argument("level", metavar="LEVEL", help="throttle level: 0, 1, 2 or 3")
     parser.set_defaults(handler=_stack_limits)
+    report = commands.add_parser(
+        "stack-report",
+        parents=[config_option],
+        help="write each stack container's state for the metrics controller (root)",
+    )
+    report.set_defaults(handler=_stack_report)
