@@ -1,6 +1,7 @@
 """StackManager against a real Docker-API engine (podman), through stack/docker-compose.yml
 itself with the environment `ids2 deploy` renders: bring-up, health, state, restarts, CPU
-limits from the resource controller's actions, bring-down, and clear errors.
+limits from the root helper the resource controller starts (`ids2 stack-limits LEVEL`),
+bring-down, and clear errors.
 
 The tests of the running stack share one bring-up and run in file order until the one that
 brings it down; the error tests after it use projects of their own. Vector and Grafana are
@@ -14,6 +15,8 @@ import json
 import os
 import re
 import signal
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
@@ -28,14 +31,15 @@ from ids2.common.apply import apply_files
 from ids2.common.stack_files import stack_dir
 from ids2.config.load import Config, load_config, load_secrets
 from ids2.controllers.metrics import MetricsController
-from ids2.controllers.resource import ResourceController, production_actions
+from ids2.controllers.resource import ResourceController
 from ids2.deploy.render import render_all
 from ids2.shipping.vector import CONTAINER_CA_BUNDLE
 from ids2.stack.collector import StackCollector
 from ids2.stack.compose import StackError, StackManager
 from ids2.stack.render import compose_files, disabled_services
 from ids2.state import StateStore
-from ids2.system.throttle import settings_for
+from ids2.system.throttle import LevelSettings, settings_for
+from ids2.system.throttle_actions import LIMITS_STATE
 from tests.engine.engine import Engine, gone_meanwhile, wait_until
 from tests.engine.health import HealthPump
 from tests.engine.sensor_config import rendered_config
@@ -107,6 +111,19 @@ def cgroup_cpu_quota(pid: int) -> int:
     raise AssertionError(f"no cpu cgroup for {pid}")
 
 
+def run_ids2(config: Config, runtime: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
+    """A root oneshot's `ids2` command (stack-limits, stack-report) as its unit runs it, on
+    the test's engine and with the test's runtime directory."""
+    environment = {**os.environ, "IDS2_RUNTIME_DIR": str(runtime)}
+    return subprocess.run(
+        [sys.executable, "-m", "ids2", *arguments, "--config", config.source],
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
 def shipped_rule_count() -> int:
     rule_files = (stack_dir() / "prometheus/rules").glob("*.yml")
     return sum(
@@ -136,11 +153,14 @@ def test_every_service_comes_up_healthy_with_its_rendered_limits(
 def test_the_metrics_controller_reports_each_service_as_the_manager_sees_it(
     running: tuple[StackManager, Config], tmp_path: Path
 ) -> None:
-    """Read with the standard library over the socket, published in the metrics state, and
-    exported; the same facts as the docker SDK gives StackManager."""
+    """Read with the standard library over the socket by the root `ids2 stack-report`,
+    published in the metrics state, and exported; the same facts as the docker SDK gives
+    StackManager."""
     manager, config = running
     manager.wait_healthy(HEALTH_TIMEOUT_SECONDS)
     store = StateStore(tmp_path / "run")
+    report = run_ids2(config, tmp_path / "run", "stack-report")
+    assert report.returncode == 0, report.stderr
     controller = MetricsController(config, store)
     controller.state.write("metrics", {"stack": controller.stack_report()})
     report = store.read("metrics")
@@ -248,6 +268,24 @@ def test_a_stopped_container_is_reported_and_restarted_by_the_manager(
     assert manager.wait_healthy(HEALTH_TIMEOUT_SECONDS)["grafana"].ok
 
 
+def run_helper(config: Config, level: str, runtime: Path) -> subprocess.CompletedProcess[str]:
+    """`ids2 stack-limits LEVEL` as ids2-stack-limits@LEVEL.service runs it."""
+    return run_ids2(config, runtime, "stack-limits", level)
+
+
+class SystemdStartDouble:
+    """Stands in for `systemctl start --no-block ids2-stack-limits@LEVEL.service`: no
+    systemd manages this test's units, so the helper's command runs at once."""
+
+    def __init__(self, config: Config, runtime: Path) -> None:
+        self.config = config
+        self.runtime = runtime
+
+    def apply(self, settings: LevelSettings) -> dict[str, str]:
+        helper = run_helper(self.config, str(settings.level), self.runtime)
+        return {"stack": f"ok: helper exited {helper.returncode}"}
+
+
 def test_level_one_from_the_resource_controller_halves_vectors_cpu_alone(
     running: tuple[StackManager, Config],
     engine: Engine,
@@ -255,19 +293,22 @@ def test_level_one_from_the_resource_controller_halves_vectors_cpu_alone(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The controller with the shipped levels, at a load between level 1 (50 %) and level 2
-    (58 %): Vector's cgroup quota halves; Prometheus's and Grafana's stay as configured.
+    (58 %), through the helper: Vector's cgroup quota halves; Prometheus's and Grafana's stay
+    as configured; the helper's results reach the controller's state.
 
     The load is a double of psutil's samples: this shared machine's real load cannot be held
     between two thresholds. The limits are read back from the kernel."""
     manager, config = running
     monkeypatch.setattr("psutil.cpu_percent", lambda percpu=False: [55.0, 55.0])
     monkeypatch.setattr("psutil.virtual_memory", lambda: SimpleNamespace(percent=20.0))
+    runtime = tmp_path / "run"
     controller = ResourceController(
-        config, StateStore(tmp_path / "run"), production_actions(config)
+        config, StateStore(runtime), SystemdStartDouble(config, runtime)
     )
     controller.setup()
     controller.step()
     assert controller.level == 1
+    assert controller.action_results["stack"] == "ok: helper exited 0"
     pids = {
         service: container_of(engine, manager, service).attrs["State"]["Pid"]
         for service in ("vector", "prometheus", "grafana")
@@ -279,19 +320,24 @@ def test_level_one_from_the_resource_controller_halves_vectors_cpu_alone(
         assert cgroup_cpu_quota(pids[service]) == round(config["stack"][service]["cpus"] * 100_000)
 
 
-def test_the_resource_controllers_actions_change_cpu_limits_in_place(
-    running: tuple[StackManager, Config], engine: Engine
+def test_the_helper_changes_cpu_limits_in_place_and_says_what_it_did(
+    running: tuple[StackManager, Config], engine: Engine, tmp_path: Path
 ) -> None:
     manager, config = running
     before = {
         service: container_of(engine, manager, service).attrs["State"]
         for service in ("vector", "prometheus", "grafana", "evebox", "redis")
     }
+    helper = run_helper(config, "3", tmp_path)
+    assert helper.returncode == 0, helper.stderr
+    written = StateStore(tmp_path).read(LIMITS_STATE)
+    assert written is not None and written.data["level"] == 3
+    results = written.data["results"]
     level = settings_for(config["resources"], 3)
-    results = production_actions(config).apply(level)
     for service in ("vector", "prometheus", "grafana", "evebox"):
         limit = round(config["stack"][service]["cpus"] * level.cpu_factor(service), 3)
         assert results[service] == f"ok: cpus={limit:g}"
+        assert f"{service}: ok: cpus={limit:g}" in helper.stdout.splitlines()
         pid = before[service]["Pid"]
         assert cgroup_cpu_quota(pid) == round(limit * 100_000)
         after = container_of(engine, manager, service).attrs["State"]
@@ -299,6 +345,19 @@ def test_the_resource_controllers_actions_change_cpu_limits_in_place(
     # Redis is the buffer: never throttled.
     assert "redis" not in results
     assert cgroup_cpu_quota(before["redis"]["Pid"]) == config["stack"]["redis"]["cpus"] * 100_000
+
+
+def test_the_helper_refuses_anything_but_a_level_and_touches_nothing(
+    running: tuple[StackManager, Config], engine: Engine, tmp_path: Path
+) -> None:
+    manager, config = running
+    vector = container_of(engine, manager, "vector").attrs["State"]["Pid"]
+    quota = cgroup_cpu_quota(vector)
+    helper = run_helper(config, "4", tmp_path)
+    assert helper.returncode != 0
+    assert helper.stderr == "ids2: throttle level must be one of 0, 1, 2, 3, got '4'\n"
+    assert StateStore(tmp_path).read(LIMITS_STATE) is None
+    assert cgroup_cpu_quota(vector) == quota
 
 
 def test_up_again_leaves_the_running_containers_alone(

@@ -142,7 +142,11 @@ def package_lifecycle():
     edited = config.read_text() + OPERATOR_EDIT
     config.write_text(edited)
     before = {unit: main_pid(unit) for unit in [*CONTROLLER_UNITS, SURICATA]}
+    # Earlier builds put ids2 in the docker group: the upgrade takes it out again.
+    sh("adduser", "--quiet", "ids2", "docker")
+    report("upgrade_groups_before", sh("id", "-nG", "ids2"))
     report("upgrade_exit", apt_get("install", str(UPGRADE_DEB)))
+    report("upgrade_groups_after", sh("id", "-nG", "ids2"))
     report("upgrade_version", sh("dpkg-query", "-W", "-f", "${Version}", "ids2"))
     report("upgrade_config_kept", config.read_text() == edited)
     restarted = wait(
@@ -160,6 +164,65 @@ def package_lifecycle():
 
     report("purge_exit", apt_get("purge", "ids2"))
     report("purge_leftovers", " ".join(leftovers()) or "none")
+
+
+def as_ids2(*command):
+    """`command` run as the ids2 user: its exit status and output on one line."""
+    result = subprocess.run(
+        ["runuser", "-u", "ids2", "--", *command], capture_output=True, text=True, check=False
+    )
+    output = (result.stdout + result.stderr).strip().replace("\n", " | ")
+    return f"{result.returncode} {output}"
+
+
+def group_names(pid):
+    """The names of the groups process `pid` holds (its Groups: line, by gid)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("Groups:"):
+            return [sh("getent", "group", gid).split(":")[0] or gid for gid in line.split()[1:]]
+    return []
+
+
+def docker_socket_out_of_reach():
+    """No long-running controller holds the docker group or can open the socket; the ids2
+    user reaches container limits only by starting the root helper for a level 0-3."""
+    report("ids2_groups", sh("id", "-nG", "ids2"))
+    report(
+        "controller_groups",
+        " ".join(
+            f"{name}={','.join(group_names(main_pid(f'ids2-{name}.service')))}"
+            for name in CONTROLLERS
+        ),
+    )
+    code = "import socket; socket.socket(socket.AF_UNIX).connect('/run/docker.sock')"
+    report("docker_socket_as_ids2", as_ids2("/opt/venvs/ids2/bin/python", "-c", code))
+    state = Path("/run/ids2/stack-limits.json")
+    state.unlink(missing_ok=True)
+    report("helper_level_4_as_ids2", as_ids2("systemctl", "start", "ids2-stack-limits@4.service"))
+    report("helper_other_verb_as_ids2", as_ids2("systemctl", "stop", "ids2-deploy.service"))
+    as_ids2("systemctl", "start", "ids2-stack-limits@1.service")  # waits for the oneshot
+    written = json.loads(state.read_text()) if state.exists() else {}
+    report(
+        "helper_level_1_wrote",
+        f"level={written.get('level')} owner={sh('stat', '-c', '%U', str(state))}",
+    )
+    report("helper_level_1_results", json.dumps(written.get("results"), sort_keys=True))
+    sh("systemctl", "reset-failed", "ids2-stack-limits@1.service")
+    # The stack's state reaches the exporter from the root report the timer writes.
+    report("stack_report_timer", active("ids2-stack-report.timer"))
+    stack = Path("/run/ids2/stack.json")
+    wait(stack.exists, 90)
+    report("stack_report_owner", sh("stat", "-c", "%U", str(stack)))
+
+    def published():
+        written = {
+            k: v for k, v in json.loads(stack.read_text()).items() if k in ("services", "error")
+        }
+        metrics = json.loads(Path("/run/ids2/metrics.json").read_text()).get("stack")
+        return written if metrics == written else None
+
+    wait(published, 60)
+    report("stack_report_published", json.dumps(published(), sort_keys=True))
 
 
 def suricata_config():
@@ -343,6 +406,7 @@ def main():
         check=False,
     )
     report("throttle_as_ids2", (result.stdout or result.stderr).strip().replace("\n", " | "))
+    docker_socket_out_of_reach()
     report(
         "suricata_cpuquota",
         sh("systemctl", "show", "-p", "CPUQuotaPerSecUSec", "--value", "suricata.service"),

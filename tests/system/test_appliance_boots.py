@@ -8,6 +8,7 @@ from the serial console.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -114,6 +115,34 @@ def test_the_appliance_boots_and_survives_faults(guest: dict[str, str]) -> None:
         f"to Suricata running: {guest['target_start_to_suricata_seconds']} s "
         f"({guest['target_start_to_ready_by_unit']})"
     )
+
+
+def test_no_controller_can_reach_the_docker_socket(guest: dict[str, str]) -> None:
+    """The Docker socket is root on the host: no long-running controller holds the docker
+    group or can open it; the ids2 user may start the root helper for a level 0-3, which
+    sets the containers' limits, and nothing else."""
+    assert "docker" not in guest["ids2_groups"].split(), guest["ids2_groups"]
+    groups = dict(entry.split("=") for entry in guest["controller_groups"].split())
+    assert set(groups) == {"resource", "connectivity", "metrics", "verify"}
+    assert all(names == "ids2" for names in groups.values()), groups
+    socket = guest["docker_socket_as_ids2"]
+    assert socket.startswith("1 ") and "PermissionError" in socket, socket
+    # polkit answers no to a level outside 0-3 and to any other unit or verb.
+    for key in ("helper_level_4_as_ids2", "helper_other_verb_as_ids2"):
+        refused = re.search(r"Access denied|[Aa]uthentication required", guest[key])
+        assert not guest[key].startswith("0 ") and refused, guest[key]
+    # Level 1 ran as root (no stack runs on this isolated guest, so each service says why).
+    assert guest["helper_level_1_wrote"] == "level=1 owner=root"
+    results = json.loads(guest["helper_level_1_results"])
+    assert set(results) == {"vector", "prometheus", "grafana", "evebox"}, results
+    # The metrics controller publishes the root stack report (whatever the engine said).
+    assert guest["stack_report_timer"] == "True"
+    assert guest["stack_report_owner"] == "root"
+    published = json.loads(guest["stack_report_published"])
+    assert published and set(published) <= {"services", "error"}, published
+    # An upgrade from a build that added ids2 to the docker group takes it out.
+    assert "docker" in guest["upgrade_groups_before"].split()
+    assert "docker" not in guest["upgrade_groups_after"].split()
 
 
 def test_suricata_captures_on_the_guest_nic(guest: dict[str, str]) -> None:

@@ -28,6 +28,7 @@ COMMAND_MODULES = (
     "deploy",
     "up",
     "firstboot",
+    "stack",
 )
 """The modules under ids2.cli, each registering its sub-commands, in the order --help lists them."""
 

@@ -22,13 +22,14 @@ from ids2.controllers.base import Controller
 from ids2.controllers.collector import ControllerStateCollector
 from ids2.errors import Ids2Error
 from ids2.stack.collector import StackCollector
-from ids2.stack.compose import StackError
-from ids2.stack.engine import stack_states
+from ids2.stack.engine import REPORT_STATE
 from ids2.state import StateStore
 from ids2.suricata.collector import SuricataCollector
 from ids2.system.collector import SystemCollector
 
 MIB = 1024 * 1024
+REPORT_STALE_SECONDS = 180.0
+"""Three missed runs of ids2-stack-report.timer (every 60 s): the report says nothing now."""
 
 
 class ConfigCollector:
@@ -117,26 +118,22 @@ class MetricsController(Controller):
         return self.publish(summary, healthy=alive, address=address, stack=self.stack_report())
 
     def stack_report(self) -> dict[str, Any]:
-        """Each stack service's container state, or why the engine could not be read.
+        """Each stack service's container state, or why there is none, from the report the
+        root oneshot ids2-stack-report writes: this process has no Docker socket.
 
         Published with this controller's state so that `ids2 status` and the exporter show
-        the stack without either of them talking to the engine.
+        the stack without either of them talking to the engine; a report that is too old
+        becomes an error rather than a stale picture.
         """
-        try:
-            states = stack_states(self.config["stack"]["project_name"])
-        except StackError as error:
-            return {"error": str(error)}
-        return {
-            "services": {
-                name: {
-                    "status": state.status,
-                    "health": state.health,
-                    "ok": state.ok,
-                    "restart_count": state.restart_count,
-                }
-                for name, state in sorted(states.items())
+        report = self.state.read(REPORT_STATE)
+        if report is None:
+            return {"error": "no stack report yet (ids2-stack-report.timer writes one a minute)"}
+        if report.age() > REPORT_STALE_SECONDS:
+            return {
+                "error": f"the stack report is {report.age():.0f} s old: "
+                "is ids2-stack-report.timer running?"
             }
-        }
+        return {key: report.data[key] for key in ("services", "error") if key in report.data}
 
     def teardown(self) -> None:
         if self.server is not None:

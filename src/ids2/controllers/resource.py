@@ -3,7 +3,9 @@
 Every `sample_interval_seconds` it samples CPU (total and per core) and RAM with psutil,
 averages the last few samples, picks a throttle level 0-3 and, when the level changes,
 applies that level's real effects (Suricata's systemd limits, container CPU limits) and
-publishes the shipping pace for the stack side.
+publishes the shipping pace for the stack side. Container limits are the root helper
+unit's to set (see `ids2.system.throttle_actions`); this process never holds the Docker
+socket, and it folds the helper's outcome into its own results when the helper is done.
 """
 
 from __future__ import annotations
@@ -15,28 +17,18 @@ from pathlib import Path
 import psutil
 
 from ids2 import TYPE_CHECKING
-from ids2.common.stack_files import stack_dir
 from ids2.config.values import Config
 from ids2.controllers.base import Controller
 from ids2.logsetup import Logger
-from ids2.stack.compose import StackManager
 from ids2.state import StateStore
 from ids2.system.ramdisk import GuardReport, enforce, prune_alerts, usage_ratio
 from ids2.system.throttle import LevelSettings, choose_level, settings_for, thresholds
-from ids2.system.throttle_actions import THROTTLED_SERVICES, SystemAndStackActions
+from ids2.system.throttle_actions import LIMITS_STATE, SystemActions
 
 if TYPE_CHECKING:
     from ids2.system.throttle_actions import ThrottleActions
 
 log = Logger(__name__)
-
-
-def production_actions(config: Config) -> ThrottleActions:
-    """systemd and Docker actions for the stack services that are enabled."""
-    stack = config["stack"]
-    manager = StackManager([stack_dir() / "docker-compose.yml"], stack["project_name"])
-    cpus = {name: stack[name]["cpus"] for name in THROTTLED_SERVICES if stack[name]["enabled"]}
-    return SystemAndStackActions(cpus, manager.set_cpu_limit)
 
 
 class ResourceController(Controller):
@@ -56,10 +48,12 @@ class ResourceController(Controller):
         self.action_failures_total = 0
         self._logged_failures: set[str] = set()
         self.ramdisk = GuardReport()
+        self.requested_at = 0.0  # when the last level's actions were asked for
+        self.helper_seen_at = 0.0  # the helper's last run already folded in
 
     def setup(self) -> None:
         if self.actions is None:
-            self.actions = production_actions(self.config)
+            self.actions = SystemActions()
         psutil.cpu_percent(percpu=True)  # the first call only primes the counters
 
     def interval(self) -> float:
@@ -90,6 +84,7 @@ class ResourceController(Controller):
             log.info("throttle level %d -> %d at %.0f %% load", self.level, level, load)
             self.level = level
             self._apply(settings_for(resources, level))
+        self._follow_helper()
         settings = settings_for(resources, self.level)
         reason = "cpu" if cpu_smoothed >= memory_smoothed else "memory"
         over = load > resources["hard_limit_percent"]
@@ -144,7 +139,28 @@ class ResourceController(Controller):
 
     def _apply(self, settings: LevelSettings) -> None:
         assert self.actions is not None
+        self.requested_at = time.time()
         self.action_results = self.actions.apply(settings)
-        for target, result in self.action_results.items():
+        self._note_failures(self.action_results)
+
+    def _note_failures(self, results: dict[str, str]) -> None:
+        for target, result in results.items():
             if result.startswith("failed"):
                 self._note_failure(target, result)
+
+    def _follow_helper(self) -> None:
+        """Fold in the container-limits helper's results, once per run, when it ran after
+        the last request; when a run for another level finished after it (two level changes
+        in quick succession), ask for the current level again so the last word is ours."""
+        helper = self.state.read(LIMITS_STATE)
+        if helper is None or helper.updated_at < self.requested_at:
+            return  # not asked yet, or still at work
+        if helper.updated_at == self.helper_seen_at:
+            return
+        self.helper_seen_at = helper.updated_at
+        if helper.data.get("level") != self.level:
+            self._apply(settings_for(self.config["resources"], self.level))
+            return
+        results = {str(k): str(v) for k, v in (helper.data.get("results") or {}).items()}
+        self.action_results = {**self.action_results, **results}
+        self._note_failures(results)

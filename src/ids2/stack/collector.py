@@ -22,7 +22,7 @@ class StackCollector:
         report: dict[str, Any] = (state.data.get("stack") if state else None) or {}
         yield from gauge(
             "ids2_stack_engine_up",
-            "1 when the container engine answered the last look at the stack.",
+            "1 when the container engine answered the last stack report (once a minute).",
             None if not report else float("error" not in report),
         )
         services: dict[str, dict[str, Any]] = report.get("services") or {}

@@ -1,8 +1,10 @@
 """Read-only look at the stack's containers over the Docker Engine API's unix socket.
 
-The metrics controller reports each service's state every few seconds for the life of the
-sensor. The docker SDK (requests, urllib3, docker) would cost that small process about
-15 MB for two GET requests, so this reader speaks the two calls with the standard library;
+The socket is root on the host, so no long-running controller opens it: the root oneshot
+`ids2 stack-report` (ids2-stack-report.timer, every minute) and the deploy write the report
+to a state file, and the metrics controller publishes what it reads there. The docker SDK
+(requests, urllib3, docker) would cost each run of that oneshot about 15 MB and a slower
+start for two GET requests, so this reader speaks them with the standard library;
 everything that changes containers stays with StackManager and the SDK.
 """
 
@@ -20,6 +22,8 @@ from ids2.stack.compose import PROJECT_LABEL, SERVICE_LABEL, ServiceState, Stack
 
 DEFAULT_SOCKET = Path("/var/run/docker.sock")
 API_VERSION = "v1.41"  # served by Docker >= 20.10 and by podman 4
+REPORT_STATE = "stack"
+"""The report's state file in the runtime directory, written as root and read by ids2."""
 
 
 def engine_socket() -> Path:
@@ -68,3 +72,23 @@ def stack_states(project: str, timeout: float = 2.0) -> dict[str, ServiceState]:
         attrs = _get(path, f"/containers/{summary['Id']}/json", timeout)
         states[service] = ServiceState.from_inspect(service, attrs)
     return states
+
+
+def stack_report(project: str) -> dict[str, Any]:
+    """Each service's status, health, health-and-running verdict and restart count, or why
+    the engine could not be read: what `ids2 status` and ids2_stack_* show."""
+    try:
+        states = stack_states(project)
+    except StackError as error:
+        return {"error": str(error)}
+    return {
+        "services": {
+            name: {
+                "status": state.status,
+                "health": state.health,
+                "ok": state.ok,
+                "restart_count": state.restart_count,
+            }
+            for name, state in sorted(states.items())
+        }
+    }

@@ -41,6 +41,8 @@ def exposure(unit: str, units_dir: Path = UNITS_DIR) -> float:
         "ids2-rules-update.service",
         "ids2-spool-prune.service",
         "ids2-firstboot.service",
+        "ids2-stack-limits@1.service",
+        "ids2-stack-report.service",
     ],
 )
 def test_exposure_at_or_below_goal(unit: str) -> None:
@@ -71,6 +73,12 @@ def test_controllers_share_one_sandbox() -> None:
     assert len(set(blocks.values())) == 1, "the controllers' sandboxing blocks have drifted"
 
 
+def test_the_root_helpers_share_one_sandbox() -> None:
+    """The two oneshots that hold the Docker socket for the controllers: keep them equal."""
+    helpers = ("ids2-stack-limits@.service", "ids2-stack-report.service")
+    assert len({_sandbox_block(unit) for unit in helpers}) == 1, "the helpers' sandboxes drifted"
+
+
 @pytest.mark.parametrize("name", CONTROLLERS)
 def test_controller_units_are_notify_with_watchdog(name: str) -> None:
     text = (UNITS_DIR / f"ids2-{name}.service").read_text()
@@ -86,3 +94,28 @@ def test_controller_units_are_notify_with_watchdog(name: str) -> None:
     ):
         assert f"\n{line}\n" in text, line
     assert re.search(r"\nWatchdogSec=\d+\n", text)
+
+
+def _directives(text: str, key: str) -> list[str]:
+    """Every value of `key=` in a unit file's text, split on whitespace."""
+    return [
+        word for line in re.findall(rf"^{key}=(.*)$", text, re.MULTILINE) for word in line.split()
+    ]
+
+
+@pytest.mark.parametrize("path", sorted(UNITS_DIR.glob("*.service")), ids=lambda path: path.name)
+def test_only_root_oneshots_may_reach_the_docker_socket(path: Path) -> None:
+    """The Docker socket is root on the host: a long-running unit (anything but a oneshot)
+    gets no docker group, and a unit with another user never does either; so only the
+    oneshots that run as root (the deploy, the limits helper) reach the engine."""
+    text = path.read_text()
+    groups = _directives(text, "SupplementaryGroups") + _directives(text, "Group")
+    assert "docker" not in groups
+    if "Type=oneshot" not in text:  # long-running: never root, which owns the socket
+        assert _directives(text, "User") == ["ids2"], path.name
+
+
+def test_the_package_no_longer_adds_ids2_to_the_docker_group() -> None:
+    postinst = (UNITS_DIR.parent / "debian/ids2.postinst").read_text()
+    assert "adduser --quiet ids2 docker" not in postinst
+    assert "deluser --quiet ids2 docker" in postinst

@@ -169,3 +169,56 @@ def test_render_with_a_systemd_dir_installs_the_drop_ins_there(
     assert timer.read_text().endswith("OnCalendar=weekly\n")
     assert (systemd / "mnt-ram_logs.mount.d" / "50-ids2.conf").is_file()
     assert capsys.readouterr().out.endswith("systemd is not running here\n")
+
+
+def test_stack_limits_takes_a_level_and_nothing_else(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The root helper's argument comes from a unit instance an unprivileged user picks."""
+    monkeypatch.setenv("IDS2_RUNTIME_DIR", str(tmp_path))
+    assert main(["stack-limits", "1;reboot", "--config", str(SHIPPED)]) == 1
+    assert (
+        capsys.readouterr().err
+        == "ids2: throttle level must be one of 0, 1, 2, 3, got '1;reboot'\n"
+    )
+    assert not list(tmp_path.iterdir())
+
+
+def test_stack_limits_without_an_engine_says_why_per_service(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """What the resource controller reads back: the level and a line per throttled service."""
+    monkeypatch.setenv("IDS2_RUNTIME_DIR", str(tmp_path))
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/no-engine.sock")
+    assert main(["stack-limits", "2", "--config", str(SHIPPED)]) == 1
+    written = StateStore(tmp_path).read("stack-limits")
+    assert written is not None and written.data["level"] == 2
+    results = written.data["results"]
+    assert set(results) == {"vector", "prometheus", "grafana", "evebox"}
+    assert all(result.startswith("failed: no Docker engine answers") for result in results.values())
+    assert capsys.readouterr().out.splitlines()[0] == f"vector: {results['vector']}"
+
+
+def test_stack_limits_with_a_broken_config_says_so_in_its_state(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("IDS2_RUNTIME_DIR", str(tmp_path))
+    broken = tmp_path / "config.yaml"
+    broken.write_text("metrics:\n  port: -1\n")
+    assert main(["stack-limits", "0", "--config", str(broken)]) == 1
+    written = StateStore(tmp_path).read("stack-limits")
+    assert written is not None and written.data["level"] == 0
+    assert written.data["results"]["stack"].startswith(f"failed: {broken}: at 'metrics.port'")
+
+
+def test_stack_report_without_an_engine_writes_why_for_the_exporter(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("IDS2_RUNTIME_DIR", str(tmp_path))
+    socket = tmp_path / "no-engine.sock"
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{socket}")
+    assert main(["stack-report", "--config", str(SHIPPED)]) == 1
+    written = StateStore(tmp_path).read("stack")
+    assert written is not None
+    assert written.data["error"].startswith(f"no Docker engine answers on {socket}: ")
+    assert capsys.readouterr().err == f"ids2: {written.data['error']}\n"

@@ -3,6 +3,8 @@ nothing."""
 
 from __future__ import annotations
 
+import json
+import time
 import urllib.request
 from pathlib import Path
 
@@ -53,3 +55,27 @@ def test_top_signatures_bounds_the_series_and_a_reload_keeps_the_counts(tmp_path
         ]
     finally:
         controller.teardown()
+
+
+def test_the_stack_comes_from_the_root_reports_state_file_while_it_is_fresh(
+    tmp_path: Path,
+) -> None:
+    """No Docker socket here: the report ids2-stack-report writes, passed on while fresh."""
+    store = StateStore(tmp_path)
+    controller = MetricsController(validate_document(None, "t", MACHINE), store)
+    assert controller.stack_report() == {
+        "error": "no stack report yet (ids2-stack-report.timer writes one a minute)"
+    }
+    services = {"vector": {"status": "running", "health": "none", "ok": True, "restart_count": 1}}
+    store.write("stack", {"services": services})
+    assert controller.stack_report() == {"services": services}
+    store.write("stack", {"error": "no Docker engine answers on /run/docker.sock: refused"})
+    assert controller.stack_report() == {
+        "error": "no Docker engine answers on /run/docker.sock: refused"
+    }
+    written = store.path("stack")
+    old = json.loads(written.read_text())
+    written.write_text(json.dumps({**old, "updated_at": time.time() - 181}))
+    assert controller.stack_report() == {
+        "error": "the stack report is 181 s old: is ids2-stack-report.timer running?"
+    }

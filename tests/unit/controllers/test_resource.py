@@ -12,6 +12,7 @@ from ids2.config.load import validate_document
 from ids2.config.machine import Machine
 from ids2.controllers.resource import ResourceController
 from ids2.state import StateStore
+from ids2.system.throttle_actions import LIMITS_STATE
 from tests.support.recording_actions import RecordingActions
 
 MACHINE = Machine(4, 8192, frozenset({"eth0"}))
@@ -84,3 +85,46 @@ def test_over_the_hard_limit_is_unhealthy(tmp_path: Path, monkeypatch: pytest.Mo
     state = StateStore(tmp_path).read("resource")
     assert state is not None
     assert state.data["healthy"] is False and state.data["over_hard_limit"] is True
+
+
+def test_the_helpers_outcome_is_folded_in_once_it_ran_for_the_level(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The helper's state file, older than the request, is still pending; newer and for the
+    level, its results join the controller's and its failures count once."""
+    store = StateStore(tmp_path)
+    store.write(LIMITS_STATE, {"level": 1, "results": {"vector": "failed: earlier run"}})
+    actions = RecordingActions(results={"suricata": "ok: set", "stack": "ok: started"})
+    resource = controller(tmp_path, [0, 55, 55, 55, 55], actions, monkeypatch)
+    resource.step()
+    resource.step()  # level 1 asked for: the file from before the request is not its answer
+    assert resource.action_results == {"suricata": "ok: set", "stack": "ok: started"}
+    store.write(
+        LIMITS_STATE, {"level": 1, "results": {"vector": "ok: cpus=0.5", "grafana": "failed: gone"}}
+    )
+    resource.step()
+    resource.step()
+    assert resource.action_results == {
+        "suricata": "ok: set",
+        "stack": "ok: started",
+        "vector": "ok: cpus=0.5",
+        "grafana": "failed: gone",
+    }
+    assert resource.action_failures_total == 1
+    assert [s.level for s in actions.applied] == [1]
+
+
+def test_a_helper_run_for_an_older_level_that_ends_last_is_overruled(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Level 1, then 3 at once: should level 1's run finish after level 3's request, the
+    containers are at level 1, so the controller asks for level 3 again."""
+    store = StateStore(tmp_path)
+    actions = RecordingActions()
+    resource = controller(tmp_path, [0, 55, 90, 90, 90], actions, monkeypatch)
+    resource.step()
+    resource.step()
+    store.write(LIMITS_STATE, {"level": 1, "results": {"vector": "ok: cpus=0.5"}})
+    resource.step()
+    assert [s.level for s in actions.applied] == [1, 3, 3]
+    assert "vector" not in resource.action_results

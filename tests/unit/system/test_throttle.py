@@ -8,8 +8,14 @@ import pytest
 
 from ids2.config.load import validate_document
 from ids2.config.machine import Machine
+from ids2.errors import Ids2Error
 from ids2.system.throttle import LevelSettings, choose_level, settings_for
-from ids2.system.throttle_actions import SystemAndStackActions, suricata_properties
+from ids2.system.throttle_actions import (
+    SystemActions,
+    apply_container_limits,
+    parse_level,
+    suricata_properties,
+)
 
 LIMITS = [50, 58, 65]
 RESOURCES = validate_document(None, "t", Machine(4, 8192, frozenset({"eth0"}))).values["resources"]
@@ -64,15 +70,13 @@ def test_default_levels_tighten_step_by_step() -> None:
 
 def limits_at(level: int) -> dict[str, object]:
     """What the actions set at `level` with the default levels: Suricata's properties and
-    each container's CPU limit."""
+    each container's CPU limit (the helper's part)."""
     calls: dict[str, object] = {}
-    actions = SystemAndStackActions(
+    apply_container_limits(
         {"vector": 1.0, "prometheus": 0.5, "grafana": 0.5},
+        settings_for(RESOURCES, level),
         lambda service, cpus: calls.__setitem__(service, cpus),
     )
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DOCKER_HOST", "unix:///nonexistent.sock")
-        actions.apply(settings_for(RESOURCES, level))
     return {"suricata": suricata_properties(settings_for(RESOURCES, level)), **calls}
 
 
@@ -106,10 +110,7 @@ def test_the_shipping_pace_alone_sets_vectors_limit() -> None:
     assert (custom.cpu_factor("vector"), custom.cpu_factor("grafana")) == (0.25, 0.2)
 
 
-def test_container_limits_scale_and_failures_do_not_stop_the_rest(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent.sock")
+def test_container_limits_scale_and_failures_do_not_stop_the_rest() -> None:
     calls: list[tuple[str, float]] = []
 
     def set_cpu_limit(service: str, cpus: float) -> None:
@@ -117,23 +118,48 @@ def test_container_limits_scale_and_failures_do_not_stop_the_rest(
             raise OSError("engine went away")
         calls.append((service, cpus))
 
-    actions = SystemAndStackActions(
-        {"vector": 1.0, "grafana": 0.5, "prometheus": 0.5}, set_cpu_limit
+    results = apply_container_limits(
+        {"vector": 1.0, "grafana": 0.5, "prometheus": 0.5},
+        settings_for(RESOURCES, 3),
+        set_cpu_limit,
     )
-    results = actions.apply(settings_for(RESOURCES, 3))
     assert calls == [("vector", 0.25), ("prometheus", 0.25)]
-    assert results["vector"] == "ok: cpus=0.25"
-    assert results["grafana"] == "failed: engine went away"
-    assert results["suricata"].startswith("failed: systemd is not PID 1 here")
+    assert results == {
+        "vector": "ok: cpus=0.25",
+        "grafana": "failed: engine went away",
+        "prometheus": "ok: cpus=0.25",
+    }
 
 
-def test_no_engine_is_reported_not_raised(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("DOCKER_HOST", raising=False)
+def test_without_systemd_both_actions_say_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The controller's own actions touch no engine: Suricata through set-property, the
+    containers through the helper unit, both through systemd."""
+    monkeypatch.setattr("ids2.system.throttle_actions.systemd_is_running", lambda: False)
+    results = SystemActions().apply(settings_for(RESOURCES, 2))
+    assert results == {
+        "suricata": "failed: systemd is not PID 1 here; Suricata's limits cannot be set",
+        "stack": "failed: systemd is not PID 1 here; container limits cannot be set",
+    }
+
+
+def test_the_helper_asks_systemd_for_the_levels_instance(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[tuple[str, ...]] = []
+    monkeypatch.setattr("ids2.system.throttle_actions.systemd_is_running", lambda: True)
     monkeypatch.setattr(
-        "ids2.system.throttle_actions.DOCKER_SOCKET",
-        __import__("pathlib").Path("/nonexistent/docker.sock"),
+        "ids2.system.throttle_actions.systemctl", lambda *args: calls.append(args) or ""
     )
-    results = SystemAndStackActions({"vector": 1.0}, lambda s, c: None).apply(
-        settings_for(RESOURCES, 2)
-    )
-    assert results["vector"] == "failed: no Docker engine on this machine"
+    results = SystemActions().apply(settings_for(RESOURCES, 2))
+    assert results["stack"] == "ok: started ids2-stack-limits@2.service"
+    assert calls[-1] == ("start", "--no-block", "ids2-stack-limits@2.service")
+
+
+@pytest.mark.parametrize("text", ["0", "1", "2", "3"])
+def test_a_level_is_one_digit_0_to_3(text: str) -> None:
+    assert parse_level(text) == int(text)
+
+
+@pytest.mark.parametrize("text", ["4", "-1", "01", " 1", "+1", "1\n", "\u0663", "", "level1"])
+def test_anything_else_is_refused_in_one_line(text: str) -> None:
+    with pytest.raises(Ids2Error) as raised:
+        parse_level(text)
+    assert str(raised.value) == f"throttle level must be one of 0, 1, 2, 3, got {text!r}"
