@@ -67,7 +67,13 @@ def move_ramdisk(old_points: list[Path], unit: str, mount_point: Path) -> str:
     done = [f"RAM disk moved to {mount_point}"]
     try:
         for old in old_points:
-            done.append(f"{move_tree(old, mount_point)} files moved from {old}")
+            try:
+                done.append(f"{move_tree(old, mount_point)} files moved from {old}")
+            except OSError as error:
+                raise Ids2Error(
+                    f"moving the RAM disk from {old} to {mount_point}: {error}; what was not "
+                    f"moved stays on {old}, which stays mounted"
+                ) from error
             try:
                 systemctl("stop", mount_unit_name(str(old)))
             except Ids2Error as error:
