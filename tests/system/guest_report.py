@@ -102,8 +102,10 @@ def alert_seen(sid):
 
 
 def deploy_phase(title):
-    """The deploy's result line for one phase (it runs at boot and after the target start)."""
-    lines = sh("journalctl", "-u", "ids2-deploy.service", "--no-pager", "-o", "cat")
+    """The deploy's result line for one phase in its latest run (it runs at boot, after each
+    restart and after the target start): "not run" when that run did not report it."""
+    invocation = sh("systemctl", "show", "-p", "InvocationID", "--value", "ids2-deploy.service")
+    lines = sh("journalctl", f"_SYSTEMD_INVOCATION_ID={invocation}", "--no-pager", "-o", "cat")
     found = [line for line in lines.splitlines() if line.startswith(title + ":")]
     return found[-1][len(title) + 1 :].strip().split(" (")[0] if found else "not run"
 
