@@ -23,6 +23,14 @@ WRITERS = ("suricata.service", "ids2-resource.service", "ids2-verify.service")
 started again on the new path (their sandboxes open it only at start)."""
 
 
+def _own(path: Path, owner: int) -> None:
+    """Make `path` ours for the move: the deploy is root with CAP_CHOWN but without
+    CAP_DAC_OVERRIDE, so it reads and deletes only what it owns (the canary directory and
+    its file are the ids2 user's); each moved file gets its owner back."""
+    if owner != os.geteuid():
+        os.chown(path, os.geteuid(), -1, follow_symlinks=False)
+
+
 def move_tree(source: Path, target: Path) -> int:
     """Move everything under `source` to `target` (another file system: copied, then
     deleted), keeping names, modes and owners; the number of files moved.
@@ -34,13 +42,17 @@ def move_tree(source: Path, target: Path) -> int:
         destination = target / entry.name
         status = entry.lstat()
         if entry.is_dir() and not entry.is_symlink():
-            destination.mkdir(mode=status.st_mode & 0o7777, exist_ok=True)
-            os.chown(destination, status.st_uid, status.st_gid)
+            _own(entry, status.st_uid)
+            destination.mkdir(mode=0o700, exist_ok=True)
+            _own(destination, destination.stat().st_uid)
             moved += move_tree(entry, destination)
             entry.rmdir()
+            os.chmod(destination, status.st_mode & 0o7777)  # while it is still ours
+            os.chown(destination, status.st_uid, status.st_gid)
             continue
         if destination.exists() or destination.is_symlink():
             raise Ids2Error(f"moving the RAM disk: {destination} is already there; {entry} stays")
+        _own(entry, status.st_uid)
         partial = destination.with_name(f".{entry.name}.moving")
         try:
             shutil.copy2(entry, partial, follow_symlinks=False)

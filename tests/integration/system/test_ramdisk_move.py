@@ -4,7 +4,9 @@ and owners kept, and the new RAM disk must hold what is on the old one."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -85,3 +87,42 @@ def test_the_new_size_must_hold_what_is_on_the_old_ram_disk(
         check_size_holds_the_ramdisk(candidate)
     candidate.write_text("[Mount]\nWhere=/srv/elsewhere\nOptions=size=12m,mode=0755\n")
     assert "holds the 10 MiB" in check_size_holds_the_ramdisk(candidate)
+
+
+@pytest.mark.skipif(shutil.which("setpriv") is None, reason="needs setpriv")
+def test_root_with_only_cap_chown_moves_another_users_files(two_tmpfs: tuple[Path, Path]) -> None:
+    """As the deploy unit runs it: root whose only capability is CAP_CHOWN, so no
+    permission check is skipped, moving a directory and a private file of another user."""
+    old, new = two_tmpfs
+    (old / "canary").mkdir(mode=0o755)
+    private = old / "canary" / "canary.json"
+    private.write_text('{"canary": 1}\n')
+    private.chmod(0o600)
+    for path in (old / "canary", private):
+        os.chown(path, 4321, 4321)
+    code = "import sys; from pathlib import Path; from ids2.system.ramdisk_move import move_tree;"
+    code += "print(move_tree(Path(sys.argv[1]), Path(sys.argv[2])))"
+    result = subprocess.run(
+        [
+            "setpriv",
+            "--bounding-set",
+            "-all,+chown",
+            sys.executable,
+            "-c",
+            code,
+            str(old),
+            str(new),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.stdout.strip() == "1", result.stderr
+    moved = new / "canary" / "canary.json"
+    assert moved.read_text() == '{"canary": 1}\n'
+    assert (moved.stat().st_uid, moved.stat().st_mode & 0o777) == (4321, 0o600)
+    assert ((new / "canary").stat().st_uid, (new / "canary").stat().st_mode & 0o777) == (
+        4321,
+        0o755,
+    )
+    assert list(old.iterdir()) == []
