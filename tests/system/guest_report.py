@@ -444,6 +444,8 @@ def main():
         "target_start_to_ready_by_unit",
         " ".join(f"{name}={seconds:.1f}" for name, seconds in since_start.items()),
     )
+    # The target's start runs the deploy again, unwaited: read its render phase once it ends.
+    wait(lambda: sh("systemctl", "is-active", "ids2-deploy.service") != "activating", 300)
     report("deploy_render", deploy_phase("B render and validate configs"))
     report("status_json_healthy", json.loads(sh("ids2", "status", "--json") or "{}").get("healthy"))
     report(
