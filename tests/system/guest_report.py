@@ -21,6 +21,10 @@ OPERATOR_EDIT = "# the operator's edit, which upgrades keep\n"
 # Put next to this script by a test that wants only the running appliance checked, not the
 # faults and the package lifecycle (the arm64 test: minutes each under full emulation).
 BASICS_ONLY = Path(__file__).with_name("basics-only")
+# ramdisk.mount_point moved here by a deploy: a '-' that systemd escapes in the unit's name.
+MOVED_RAMDISK = "/srv/ids2-ram"
+MOVED_UNIT = "srv-ids2\\x2dram.mount"
+RENDERED_HEADER = "# Rendered by ids2 from /etc/ids2/config.yaml"
 
 
 def report(key, value):
@@ -98,8 +102,10 @@ def alert_seen(sid):
 
 
 def deploy_phase(title):
-    """The deploy's result line for one phase (it runs at boot and after the target start)."""
-    lines = sh("journalctl", "-u", "ids2-deploy.service", "--no-pager", "-o", "cat")
+    """The deploy's result line for one phase in its latest run (it runs at boot, after each
+    restart and after the target start): "not run" when that run did not report it."""
+    invocation = sh("systemctl", "show", "-p", "InvocationID", "--value", "ids2-deploy.service")
+    lines = sh("journalctl", f"_SYSTEMD_INVOCATION_ID={invocation}", "--no-pager", "-o", "cat")
     found = [line for line in lines.splitlines() if line.startswith(title + ":")]
     return found[-1][len(title) + 1 :].strip().split(" (")[0] if found else "not run"
 
@@ -122,7 +128,8 @@ def ids2_units_active():
     """Units of ours (and the Suricata we drive) that are still active or mounted."""
     units = sh("systemctl", "list-units", "--all", "--plain", "--no-legend", "--state=active")
     names = [line.split()[0] for line in units.splitlines() if line.strip()]
-    return [n for n in names if n.startswith("ids2") or n in (SURICATA, "mnt-ram_logs.mount")]
+    ours = (SURICATA, "mnt-ram_logs.mount", MOVED_UNIT)
+    return [n for n in names if n.startswith("ids2") or n in ours]
 
 
 def leftovers():
@@ -130,8 +137,14 @@ def leftovers():
     paths = ["/etc/ids2", "/var/lib/ids2", "/run/ids2", "/etc/systemd/system/mnt-ram_logs.mount.d"]
     found = [path for path in paths if os.path.exists(path)]
     found += glob.glob("/etc/systemd/system/**/ids2*", recursive=True)
+    found += glob.glob("/etc/systemd/system/**/50-ids2.conf", recursive=True)
+    found += [path for path in glob.glob("/etc/systemd/system/*.mount") if rendered_by_ids2(path)]
     found += [f"{db}:ids2" for db in ("passwd", "group") if sh("getent", db, "ids2")]
     return found
+
+
+def rendered_by_ids2(path):
+    return Path(path).read_text(errors="replace").startswith(RENDERED_HEADER)
 
 
 def package_lifecycle():
@@ -158,7 +171,7 @@ def package_lifecycle():
 
     report("remove_exit", apt_get("remove", "ids2"))
     report("remove_still_active", " ".join(ids2_units_active()) or "none")
-    unit_files = sh("systemctl", "list-unit-files", "--no-legend", "ids2*", "mnt-ram_logs*")
+    unit_files = sh("systemctl", "list-unit-files", "--no-legend", "ids2*", "*ram*.mount")
     report("remove_unit_files", unit_files.replace("\n", " | ") or "none")
     report("remove_config_kept", config.read_text() == edited)
 
@@ -285,20 +298,27 @@ def suricata_in_its_sandbox():
     journal(SURICATA, 10)
 
 
+def edit_config(*assignments):
+    """Set keys of /etc/ids2/config.yaml, each `section.key = python literal`."""
+    edit = (
+        "import yaml, pathlib; p = pathlib.Path('/etc/ids2/config.yaml');"
+        "d = yaml.safe_load(p.read_text()) or {};"
+        + "".join(assignments)
+        + "p.write_text(yaml.safe_dump(d))"
+    )
+    sh("/opt/venvs/ids2/bin/python", "-c", edit)
+
+
 def keys_reach_units():
     """sensor.rules.update_calendar and ramdisk.size_mb, changed in the config and deployed
     by the sandboxed deploy unit, read back from systemd and the mount; what was on the RAM
     disk is still there after the remount."""
     marker = Path("/mnt/ram_logs/ids2-remount-marker")
     marker.write_text("kept\n")
-    edit = (
-        "import yaml, pathlib; p = pathlib.Path('/etc/ids2/config.yaml');"
-        "d = yaml.safe_load(p.read_text()) or {};"
-        "d.setdefault('sensor', {}).setdefault('rules', {})['update_calendar'] = '*-*-* 03:30';"
-        "d.setdefault('ramdisk', {})['size_mb'] = 640;"
-        "p.write_text(yaml.safe_dump(d))"
+    edit_config(
+        "d.setdefault('sensor', {}).setdefault('rules', {})['update_calendar'] = '*-*-* 03:30';",
+        "d.setdefault('ramdisk', {})['size_mb'] = 640;",
     )
-    sh("/opt/venvs/ids2/bin/python", "-c", edit)
     sh("systemctl", "restart", "ids2-deploy.service")
     report("keys_deploy_render", deploy_phase("B render and validate configs"))
     calendar = sh("systemctl", "show", "-p", "TimersCalendar", "--value", "ids2-rules-update.timer")
@@ -307,6 +327,41 @@ def keys_reach_units():
     report("keys_ramdisk_group", sh("stat", "-c", "%G %a", "/mnt/ram_logs"))
     report("keys_marker_kept", marker.exists() and marker.read_text() == "kept\n")
     journal("ids2-deploy.service", 12)
+
+
+def newest_eve(directory):
+    """The newest EVE file's modification time in `directory`, 0 when there is none."""
+    return max((os.stat(path).st_mtime for path in glob.glob(f"{directory}/eve-*.json")), default=0)
+
+
+def ramdisk_moves():
+    """ramdisk.mount_point changed and deployed: the RAM disk is mounted by the unit named
+    after the new path, Suricata writes its EVE there, a file of the old RAM disk is kept
+    (moved) and the old one unmounted, and status names the new unit."""
+    Path("/mnt/ram_logs/ids2-move-marker").write_text("moved\n")
+    edit_config(f"d.setdefault('ramdisk', {{}})['mount_point'] = {MOVED_RAMDISK!r};")
+    moved_at = time.time()
+    sh("systemctl", "restart", "ids2-deploy.service")
+    report("move_deploy_render", deploy_phase("B render and validate configs"))
+    shown = sh("systemctl", "show", "-p", "ActiveState,Where,Options,FragmentPath", MOVED_UNIT)
+    report("move_unit", shown.replace("\n", " "))
+    report("move_old_mounted", sh("findmnt", "-n", "-o", "FSTYPE", "/mnt/ram_logs") or "no")
+    marker = Path(MOVED_RAMDISK) / "ids2-move-marker"
+    report("move_marker_kept", marker.exists() and marker.read_text() == "moved\n")
+    report("move_marker_left_behind", Path("/mnt/ram_logs/ids2-move-marker").exists())
+    # Suricata restarted onto the new path (its rules load slowly under emulation).
+    written = wait(lambda: active(SURICATA) and newest_eve(MOVED_RAMDISK) > moved_at, 600)
+    report("move_eve_written", written)
+    report(
+        "move_suricata_paths",
+        sh(
+            "systemctl", "show", "-p", "RequiresMountsFor,Requires,ReadWritePaths", SURICATA
+        ).replace("\n", " "),
+    )
+    status = json.loads(sh("ids2", "status", "--json") or "{}").get("facts", {})
+    report("move_status_units", json.dumps(status.get("units"), sort_keys=True))
+    report("move_status_ramdisk", status.get("ramdisk"))
+    journal("ids2-deploy.service", 20)
 
 
 def check_running():
@@ -417,6 +472,7 @@ def main():
     )
 
     keys_reach_units()
+    ramdisk_moves()
 
     # kill -STOP: the watchdog notices the silent loop and systemd restarts the unit.
     old = main_pid("ids2-connectivity.service")
@@ -452,6 +508,8 @@ def main():
         "target_start_to_ready_by_unit",
         " ".join(f"{name}={seconds:.1f}" for name, seconds in since_start.items()),
     )
+    # The target's start runs the deploy again, unwaited: read its render phase once it ends.
+    wait(lambda: sh("systemctl", "is-active", "ids2-deploy.service") != "activating", 300)
     report("deploy_render", deploy_phase("B render and validate configs"))
     report("status_json_healthy", json.loads(sh("ids2", "status", "--json") or "{}").get("healthy"))
     report(
@@ -466,7 +524,7 @@ def main():
             "-c",
             "systemd-analyze verify --man=no "
             "/usr/lib/systemd/system/ids2*.service /usr/lib/systemd/system/ids2.target "
-            "/usr/lib/systemd/system/mnt-ram_logs.mount 2>&1 | tr '\\n' '|'",
+            "/etc/systemd/system/*.mount 2>&1 | tr '\\n' '|'",
         )
         or "clean",
     )

@@ -145,6 +145,25 @@ def test_no_controller_can_reach_the_docker_socket(guest: dict[str, str]) -> Non
     assert "docker" not in guest["upgrade_groups_after"].split()
 
 
+def test_a_moved_ram_disk_is_mounted_written_and_keeps_its_files(guest: dict[str, str]) -> None:
+    """ramdisk.mount_point changed to /srv/ids2-ram and deployed (after size_mb 640)."""
+    assert guest["move_deploy_render"] == "ok"
+    unit = guest["move_unit"]
+    assert "ActiveState=active" in unit and "Where=/srv/ids2-ram" in unit, unit
+    assert "size=655360k" in unit and "mode=775" in unit, unit
+    assert "FragmentPath=/etc/systemd/system/srv-ids2\\x2dram.mount" in unit, unit
+    assert guest["move_old_mounted"] == "no"
+    assert guest["move_marker_kept"] == "True"
+    assert guest["move_marker_left_behind"] == "False"
+    assert guest["move_eve_written"] == "True"
+    paths = guest["move_suricata_paths"]  # systemctl show doubles the unit name's backslash
+    assert "srv-ids2\\\\x2dram.mount" in paths and "/srv/ids2-ram" in paths, paths
+    assert "mnt-ram_logs" not in paths and "/mnt/ram_logs" not in paths, paths
+    assert '"srv-ids2\\\\x2dram.mount": "active"' in guest["move_status_units"]
+    assert '"suricata.service": "active"' in guest["move_status_units"]
+    assert guest["move_status_ramdisk"].endswith("of 640 MiB"), guest["move_status_ramdisk"]
+
+
 def test_suricata_captures_on_the_guest_nic(guest: dict[str, str]) -> None:
     assert guest["state_suricata_service"] == "active"
     assert guest["suricata_config"] == "rendered"

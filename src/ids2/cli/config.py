@@ -27,9 +27,10 @@ def _render(args: argparse.Namespace) -> int:
         state = "written" if name in report.changed else "unchanged"
         print(f"{Path(args.output) / name}: {state} ({report.notes.get(name, '')})")
     if args.systemd_dir:
-        from ids2.system.dropins import apply_dropins, install_dropins
+        from ids2.system.dropins import apply_units, install_units
 
-        print(f"systemd: {apply_dropins(install_dropins(Path(args.output), args.systemd_dir))}")
+        installed = install_units(Path(args.output), args.systemd_dir)
+        print(f"systemd: {apply_units(installed, args.systemd_dir)}")
     return 0
 
 
@@ -70,7 +71,8 @@ def add_parser(
         "--systemd-dir",
         type=Path,
         metavar="DIR",
-        help="also install the rendered unit drop-ins there (the package: /etc/systemd/system)",
+        help="also install the rendered units and drop-ins there (the package: "
+        "/etc/systemd/system)",
     )
     render.set_defaults(handler=_render)
     example = config_commands.add_parser(

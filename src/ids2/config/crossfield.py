@@ -6,7 +6,6 @@ from collections.abc import Callable
 
 from ids2 import TYPE_CHECKING
 from ids2.config.machine import Machine
-from ids2.config.schema import PACKAGED_RAMDISK
 
 if TYPE_CHECKING:
     from typing import Any
@@ -197,8 +196,7 @@ def check_relations(values: dict[str, Any], machine: Machine, invalid_paths: set
 
 
 def warnings_for(values: dict[str, Any], machine: Machine) -> list[str]:
-    """Things that are allowed but probably wrong on this machine: a missing NIC, or a RAM
-    disk the appliance's units do not mount."""
+    """Things that are allowed but probably wrong on this machine: a missing NIC."""
     warnings = []
     interface = values["sensor"]["interface"]
     if machine.interfaces and interface not in machine.interfaces:
@@ -206,12 +204,5 @@ def warnings_for(values: dict[str, Any], machine: Machine) -> list[str]:
         warnings.append(
             f"at 'sensor.interface': {interface!r} does not exist on this machine now "
             f"(present: {present}); capture starts once it appears"
-        )
-    mount_point = values["ramdisk"]["mount_point"]
-    if mount_point.rstrip("/") != PACKAGED_RAMDISK:
-        warnings.append(
-            f"at 'ramdisk.mount_point': {mount_point!r} is mounted as a RAM disk only by "
-            f"`ids2 up`; the appliance's units mount {PACKAGED_RAMDISK} (mnt-ram_logs.mount) "
-            "and give Suricata write access there alone"
         )
     return warnings

@@ -22,7 +22,8 @@ from ids2.config.spec import (
 
 SHIPPING_PACES = ("normal", "reduced", "minimal")
 PACKAGED_RAMDISK = "/mnt/ram_logs"
-"""Where the package's mount unit (mnt-ram_logs.mount) mounts the RAM disk."""
+"""The RAM disk's default mount point (mnt-ram_logs.mount), where versions before the
+rendered mount unit always mounted it."""
 
 
 def _throttle_level(
@@ -179,9 +180,9 @@ RAMDISK = Section(
     "The tmpfs RAM disk that holds EVE JSON until the shipper has read it.",
     {
         "mount_point": string(
-            "Where the tmpfs is mounted; Suricata, Vector's bind mount, the controllers and "
-            "status follow it. The appliance's mount unit mounts only the default (another "
-            "path is a RAM disk under `ids2 up` alone, and a warning says so).",
+            "Where the tmpfs is mounted: the appliance's mount unit (named after it), "
+            "Suricata and the units that write there, Vector's bind mount, the controllers "
+            "and status follow it. A deploy that changes it moves the files there.",
             PACKAGED_RAMDISK,
             check=checks.absolute_path,
         ),

@@ -26,7 +26,7 @@ from ids2.stack.images import pull_missing, service_images
 from ids2.stack.passwords import ensure_passwords
 from ids2.stack.prometheus import alertmanager_address
 from ids2.stack.render import CA_BUNDLE, LIMITS_FILE, compose_files, disabled_services
-from ids2.system.dropins import apply_dropins, install_dropins
+from ids2.system.dropins import apply_units, install_units
 from ids2.system.units import systemctl, systemd_is_running
 
 PROMETHEUS_RELOAD_URL = "http://127.0.0.1:9090/-/reload"
@@ -76,18 +76,23 @@ def render_and_apply(context: DeployContext) -> str:
     context.changed = report.changed
     context.rendered_names = [rendered.name for rendered in files]
     context.unchecked = unchecked_names(report.notes)
-    reload_changed(context)
     # Only where systemd runs these units: a container or a test machine's own units stay.
-    on_appliance = systemd_is_running() and os.geteuid() == 0
-    units = apply_dropins(install_dropins(context.rendered_dir)) if on_appliance else ""
+    # The units first: a moved RAM disk must be mounted before Suricata restarts onto it.
+    units, moved = "", False
+    if systemd_is_running() and os.geteuid() == 0:
+        installed = install_units(context.rendered_dir)
+        units, moved = apply_units(installed), bool(installed.old_points)
+    reload_changed(context, suricata_restarted=moved)
     note = f"; generated the admin password of {' and '.join(generated)}" if generated else ""
     note += f"; {units}" if units else ""
     return f"changed: {', '.join(report.changed) or 'nothing'}{note}"
 
 
-def reload_changed(context: DeployContext) -> None:
-    """Make running services pick up what changed; the stack itself is phase D's job."""
-    if "suricata.yaml" in context.changed and systemd_is_running():
+def reload_changed(context: DeployContext, suricata_restarted: bool = False) -> None:
+    """Make running services pick up what changed; the stack itself is phase D's job.
+    Moving the RAM disk has already restarted Suricata on its new config."""
+    restart_suricata = "suricata.yaml" in context.changed and not suricata_restarted
+    if restart_suricata and systemd_is_running():
         systemctl("try-restart", "suricata.service")
     if "prometheus.yml" in context.changed:
         _reload(PROMETHEUS_RELOAD_URL)

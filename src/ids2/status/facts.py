@@ -22,7 +22,7 @@ from ids2.suricata.collector import (
     latest_events,
     latest_stats,
 )
-from ids2.system.render import mount_unit_name
+from ids2.system.unit_names import mount_unit_name
 from ids2.system.units import systemd_is_running
 
 

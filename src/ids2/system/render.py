@@ -1,8 +1,10 @@
-"""The systemd drop-ins that carry config keys into the units the package ships.
+"""The systemd units and drop-ins that carry config keys into the units the package ships.
 
-`sensor.rules.update_calendar` becomes the rule timer's `OnCalendar=`, and `ramdisk.size_mb`
-the RAM disk's tmpfs size. They are rendered and validated like every generated file, and
-installed by `ids2.system.dropins`.
+`sensor.rules.update_calendar` becomes the rule timer's `OnCalendar=`. The RAM disk is a
+mount unit rendered whole, since systemd names a mount unit after its `Where=`
+(`ramdisk.mount_point`) and takes its size from `ramdisk.size_mb`; drop-ins name that unit
+and that path for the units that use the RAM disk. They are rendered and validated like
+every generated file, and installed by `ids2.system.dropins`.
 """
 
 from __future__ import annotations
@@ -16,34 +18,19 @@ from pathlib import Path
 from ids2.common.rendered import RenderedFile, ValidationError, check_with_tool, tool_missing_note
 from ids2.config.load import Config
 from ids2.config.schema import PACKAGED_RAMDISK
+from ids2.system.unit_check import check_dropin_for, check_mount_unit
+from ids2.system.unit_names import mount_unit_name, where_of
 
 TIMER_DROPIN = "ids2-rules-update.timer.conf"
-MOUNT_DROPIN = "mnt-ram_logs.mount.conf"
-MOUNT_UNIT_POINT = Path(PACKAGED_RAMDISK)
-"""Where the packaged mnt-ram_logs.mount mounts; the drop-in is rendered for that unit."""
+MOUNT_UNIT = "ramdisk.mount"
+"""The RAM disk's mount unit as rendered; installed under the name its Where= gives it."""
+SURICATA_DROPIN = "suricata.service.conf"
+TARGET_DROPIN = "ids2.target.conf"
+USERS_DROPIN = "ramdisk-users.conf"
+"""For the other units that write the RAM disk: the resource and verify controllers and
+the deploy."""
 RAMDISK_GROUP = "ids2"
 HEADER = "# Rendered by ids2 from /etc/ids2/config.yaml: edit that file, not this one.\n"
-
-
-def mount_unit_name(mount_point: str) -> str:
-    """systemd's name for the mount unit of `mount_point`, as `systemd-escape --path
-    --suffix=mount` gives it: a mount unit must be named after its Where=."""
-    parts = [part for part in mount_point.split("/") if part not in ("", ".")]
-    if not parts:
-        return "-.mount"
-    escaped = []
-    for index, character in enumerate("/".join(parts)):
-        if character == "/":
-            escaped.append("-")
-        elif (
-            (character.isascii() and character.isalnum())
-            or character in ":_"
-            or (character == "." and index > 0)
-        ):
-            escaped.append(character)
-        else:
-            escaped.extend(f"\\x{byte:02x}" for byte in character.encode())
-    return "".join(escaped) + ".mount"
 
 
 def timer_dropin(config: Config) -> str:
@@ -59,13 +46,44 @@ def mount_options(size_mb: int, gid: int | None) -> str:
     return f"size={size_mb}m,{group},nosuid,nodev,noexec"
 
 
-def mount_dropin(config: Config) -> str:
+def mount_unit(config: Config) -> str:
+    """The whole unit: a drop-in cannot move a mount unit, whose name is its Where=."""
     try:
         gid: int | None = grp.getgrnam(RAMDISK_GROUP).gr_gid
     except KeyError:
         gid = None
     options = mount_options(config["ramdisk"]["size_mb"], gid)
-    return f"{HEADER}[Mount]\nOptions={options}\n"
+    return (
+        f"{HEADER}# The RAM disk that holds Suricata's EVE JSON until Vector has shipped it.\n"
+        "[Unit]\nDescription=ids2 RAM disk for EVE JSON\n"
+        "Documentation=file:///usr/share/doc/ids2/README.md\n"
+        "DefaultDependencies=no\nConflicts=umount.target\n"
+        "Before=local-fs.target umount.target suricata.service\n\n"
+        f"[Mount]\nWhat=tmpfs\nWhere={_where(config).replace('%', '%%')}\nType=tmpfs\n"
+        f"Options={options}\n"
+        "DirectoryMode=0755\n"
+    )
+
+
+def _where(config: Config) -> str:
+    """The mount point as systemd writes it: no trailing or doubled slashes."""
+    return "/" + "/".join(part for part in config["ramdisk"]["mount_point"].split("/") if part)
+
+
+def users_dropins(config: Config) -> dict[str, str]:
+    """The drop-ins that name the RAM disk's unit and path for the units using it: the
+    target wants it, Suricata needs it, and every writer may write there (their sandboxes
+    leave the rest of the file system read-only)."""
+    unit = mount_unit_name(config["ramdisk"]["mount_point"])
+    # ReadWritePaths= splits on spaces unless quoted, and expands % specifiers.
+    path = _where(config).replace("%", "%%").replace("\\", "\\\\").replace('"', '\\"')
+    return {
+        TARGET_DROPIN: f"{HEADER}[Unit]\nWants={unit}\n",
+        SURICATA_DROPIN: (
+            f'{HEADER}[Unit]\nRequires={unit}\nAfter={unit}\n\n[Service]\nReadWritePaths="{path}"\n'
+        ),
+        USERS_DROPIN: f'{HEADER}[Unit]\nAfter={unit}\n\n[Service]\nReadWritePaths="-{path}"\n',
+    }
 
 
 def check_calendar(path: Path) -> str:
@@ -77,12 +95,17 @@ def check_calendar(path: Path) -> str:
     return check_with_tool(["systemd-analyze", "calendar", calendar], "systemd-analyze calendar")
 
 
-def check_size_holds_the_ramdisk(path: Path, mount_point: Path = MOUNT_UNIT_POINT) -> str:
-    """A smaller RAM disk must still hold what is on it now: the kernel refuses such a
-    remount, and nothing on the RAM disk may be lost to a config change."""
+def check_size_holds_the_ramdisk(path: Path, mount_point: Path | None = None) -> str:
+    """A smaller RAM disk must still hold what is on it now, `mount_point` (by default the
+    one the unit installed beside `path` mounts, else the packaged path): the kernel
+    refuses such a remount, and a moved RAM disk takes the files of the old one."""
     size = re.search(r"size=(\d+)m", path.read_text())
     if size is None:
         raise ValidationError(f"{path.name}: no size= in its Options=")
+    if mount_point is None:
+        installed = path.parent / MOUNT_UNIT
+        current = where_of(installed.read_text()) if installed.exists() else PACKAGED_RAMDISK
+        mount_point = Path(current)
     if not os.path.ismount(mount_point):
         return f"{mount_point} is not mounted: the size applies when it is"
     used_mb = shutil.disk_usage(mount_point).used / 2**20
@@ -94,12 +117,23 @@ def check_size_holds_the_ramdisk(path: Path, mount_point: Path = MOUNT_UNIT_POIN
     return f"holds the {used_mb:.0f} MiB on {mount_point} now"
 
 
-VALIDATORS = {TIMER_DROPIN: check_calendar, MOUNT_DROPIN: check_size_holds_the_ramdisk}
+def check_ramdisk_unit(path: Path) -> str:
+    """The mount unit as systemd reads it, and its size against what it is to hold."""
+    return f"{check_mount_unit(path)}; {check_size_holds_the_ramdisk(path)}"
+
+
+VALIDATORS = {
+    TIMER_DROPIN: check_calendar,
+    MOUNT_UNIT: check_ramdisk_unit,
+    # Each checked on the first unit it is installed for: they all take it alike.
+    TARGET_DROPIN: check_dropin_for("ids2.target", MOUNT_UNIT),
+    SURICATA_DROPIN: check_dropin_for("suricata.service", MOUNT_UNIT),
+    USERS_DROPIN: check_dropin_for("ids2-resource.service", MOUNT_UNIT),
+}
 
 
 def render(config: Config) -> list[RenderedFile]:
-    """The timer's and the RAM disk's drop-ins."""
-    return [
-        RenderedFile(TIMER_DROPIN, timer_dropin(config), check_calendar),
-        RenderedFile(MOUNT_DROPIN, mount_dropin(config), check_size_holds_the_ramdisk),
-    ]
+    """The timer's drop-in, the RAM disk's mount unit and the drop-ins of its users."""
+    texts = {TIMER_DROPIN: timer_dropin(config), MOUNT_UNIT: mount_unit(config)}
+    texts.update(users_dropins(config))
+    return [RenderedFile(name, text, VALIDATORS[name]) for name, text in texts.items()]

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from ids2.common.rendered import ValidationError
-from ids2.system.render import check_calendar, check_size_holds_the_ramdisk
+from ids2.system.render import MOUNT_UNIT, check_calendar, check_size_holds_the_ramdisk
+from ids2.system.unit_check import check_dropin_for
 
 
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="needs systemd-analyze")
@@ -49,3 +50,17 @@ def test_a_smaller_ram_disk_must_hold_what_is_on_it(tmpfs: Path, tmp_path: Path)
     with pytest.raises(ValidationError, match=r"ramdisk\.size_mb 8 is less than the 10 MiB"):
         check_size_holds_the_ramdisk(dropin, tmpfs)
     assert (tmpfs / "eve.json").stat().st_size == 10 * 2**20
+
+
+@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="needs systemd-analyze")
+def test_systemd_refuses_a_drop_in_it_cannot_read(tmp_path: Path) -> None:
+    """The drop-ins that name the RAM disk are checked on a stand-in unit, beside the
+    rendered mount unit of the same batch."""
+    (tmp_path / MOUNT_UNIT).write_text("[Mount]\nWhat=tmpfs\nWhere=/srv/ram\nType=tmpfs\n")
+    check = check_dropin_for("suricata.service", MOUNT_UNIT)
+    dropin = tmp_path / ".suricata.service.conf.candidate"
+    dropin.write_text('[Unit]\nRequires=srv-ram.mount\n[Service]\nReadWritePaths="/srv/ram"\n')
+    assert check(dropin) == "systemd-analyze verify: ok"
+    dropin.write_text("[Service]\nReadWritePaths=srv/ram\n")
+    with pytest.raises(ValidationError, match="path is not absolute"):
+        check(dropin)

@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from ids2.system.render import mount_unit_name
+from ids2.system.unit_names import mount_unit_name
 
 pytestmark = [
     pytest.mark.integration,

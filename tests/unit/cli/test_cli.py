@@ -167,7 +167,8 @@ def test_render_with_a_systemd_dir_installs_the_drop_ins_there(
     assert main([*command, "--systemd-dir", str(systemd)]) == 0
     timer = systemd / "ids2-rules-update.timer.d" / "50-ids2.conf"
     assert timer.read_text().endswith("OnCalendar=weekly\n")
-    assert (systemd / "mnt-ram_logs.mount.d" / "50-ids2.conf").is_file()
+    assert (systemd / "mnt-ram_logs.mount").is_file()
+    assert (systemd / "suricata.service.d" / "50-ids2.conf").is_file()
     assert capsys.readouterr().out.endswith("systemd is not running here\n")
 
 

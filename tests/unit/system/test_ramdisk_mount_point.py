@@ -1,6 +1,5 @@
 """`ramdisk.mount_point`: every consumer of the RAM disk takes the configured path, status
-names the mount unit of that path, and a path the appliance's units do not mount is a
-warning."""
+names the mount unit of that path, which the appliance mounts (no warning)."""
 
 from __future__ import annotations
 
@@ -19,8 +18,6 @@ from ids2.stack.render import stack_environment
 from ids2.state import StateStore
 from ids2.status.facts import units
 from ids2.suricata.render import SuricataFacts, suricata_config
-from ids2.system.dropins import UNITS
-from ids2.system.render import MOUNT_DROPIN, MOUNT_UNIT_POINT, mount_unit_name
 from tests.support.recording_actions import RecordingActions
 
 MACHINE = Machine(4, 8192, frozenset({"eth0"}))
@@ -71,12 +68,6 @@ def test_status_reports_the_mount_unit_of_that_path() -> None:
     assert units(config_at("/srv/ids2-ram"))[1] == "srv-ids2\\x2dram.mount"
 
 
-def test_the_size_drop_in_belongs_to_the_packaged_units_path() -> None:
-    assert UNITS[MOUNT_DROPIN] == mount_unit_name(str(MOUNT_UNIT_POINT)) == "mnt-ram_logs.mount"
-
-
-def test_a_path_the_appliance_does_not_mount_is_a_warning() -> None:
+def test_another_path_is_no_warning_now_that_the_appliance_mounts_it() -> None:
     assert config_at("/mnt/ram_logs").warnings == []
-    (warning,) = config_at("/srv/ram").warnings
-    assert warning.startswith("at 'ramdisk.mount_point': '/srv/ram' is mounted as a RAM disk")
-    assert "only by `ids2 up`" in warning
+    assert config_at("/srv/ram").warnings == []

@@ -6,8 +6,17 @@ from pathlib import Path
 
 from ids2.config.load import Config, validate_document
 from ids2.config.machine import Machine
-from ids2.system.dropins import DROPIN_NAME, install_dropins, owner_follows_options
-from ids2.system.render import MOUNT_DROPIN, TIMER_DROPIN, mount_options, render
+from ids2.system.dropins import DROPIN_NAME, install_units, owner_follows_options
+from ids2.system.render import (
+    HEADER,
+    MOUNT_UNIT,
+    SURICATA_DROPIN,
+    TARGET_DROPIN,
+    TIMER_DROPIN,
+    USERS_DROPIN,
+    mount_options,
+    render,
+)
 
 
 def config_with(document: dict[str, object]) -> Config:
@@ -26,10 +35,26 @@ def test_the_rule_timer_follows_update_calendar() -> None:
 
 
 def test_the_ram_disk_follows_size_mb() -> None:
-    assert "Options=size=512m," in rendered(config_with({}))[MOUNT_DROPIN]
-    assert (
-        "Options=size=768m," in rendered(config_with({"ramdisk": {"size_mb": 768}}))[MOUNT_DROPIN]
+    assert "Options=size=512m," in rendered(config_with({}))[MOUNT_UNIT]
+    assert "Options=size=768m," in rendered(config_with({"ramdisk": {"size_mb": 768}}))[MOUNT_UNIT]
+
+
+def test_the_ram_disk_and_its_users_follow_mount_point() -> None:
+    files = rendered(config_with({"ramdisk": {"mount_point": "/srv//ids2-ram/"}}))
+    assert "\nWhere=/srv/ids2-ram\n" in files[MOUNT_UNIT]
+    unit = "srv-ids2\\x2dram.mount"
+    assert files[TARGET_DROPIN].endswith(f"[Unit]\nWants={unit}\n")
+    assert f"\nRequires={unit}\nAfter={unit}\n" in files[SURICATA_DROPIN]
+    assert files[SURICATA_DROPIN].endswith('\nReadWritePaths="/srv/ids2-ram"\n')
+    assert files[USERS_DROPIN].endswith(
+        f'[Unit]\nAfter={unit}\n\n[Service]\nReadWritePaths="-/srv/ids2-ram"\n'
     )
+
+
+def test_specifiers_and_spaces_in_the_path_stay_literal() -> None:
+    files = rendered(config_with({"ramdisk": {"mount_point": "/srv/ram 100%"}}))
+    assert "\nWhere=/srv/ram 100%%\n" in files[MOUNT_UNIT]
+    assert files[SURICATA_DROPIN].endswith('ReadWritePaths="/srv/ram 100%%"\n')
 
 
 def test_the_ram_disk_is_group_writable_for_ids2_only_where_the_group_exists() -> None:
@@ -37,17 +62,45 @@ def test_the_ram_disk_is_group_writable_for_ids2_only_where_the_group_exists() -
     assert mount_options(64, None) == "size=64m,mode=0755,nosuid,nodev,noexec"
 
 
+def write_rendered(output: Path, document: dict[str, object]) -> None:
+    output.mkdir(exist_ok=True)
+    for name, content in rendered(config_with(document)).items():
+        (output / name).write_text(content)
+
+
 def test_install_copies_what_changed_next_to_its_unit(tmp_path: Path) -> None:
     output, systemd = tmp_path / "rendered", tmp_path / "systemd"
-    output.mkdir()
-    for name, content in rendered(config_with({"ramdisk": {"size_mb": 64}})).items():
-        (output / name).write_text(content)
-    assert install_dropins(output, systemd) == ["ids2-rules-update.timer", "mnt-ram_logs.mount"]
-    assert "size=64m" in (systemd / "mnt-ram_logs.mount.d" / DROPIN_NAME).read_text()
-    assert install_dropins(output, systemd) == []
-    (output / MOUNT_DROPIN).write_text(rendered(config_with({}))[MOUNT_DROPIN])
-    assert install_dropins(output, systemd) == ["mnt-ram_logs.mount"]
-    assert "size=512m" in (systemd / "mnt-ram_logs.mount.d" / DROPIN_NAME).read_text()
+    write_rendered(output, {"ramdisk": {"size_mb": 64}})
+    users = ["ids2-resource.service", "ids2-verify.service", "ids2-deploy.service"]
+    installed = install_units(output, systemd)
+    assert installed.units == [
+        "ids2-rules-update.timer",
+        "ids2.target",
+        "suricata.service",
+        *users,
+        "mnt-ram_logs.mount",
+    ]
+    assert "size=64m" in (systemd / "mnt-ram_logs.mount").read_text()
+    assert "Wants=mnt-ram_logs.mount" in (systemd / "ids2.target.d" / DROPIN_NAME).read_text()
+    assert install_units(output, systemd).units == []
+    write_rendered(output, {})
+    assert install_units(output, systemd).units == ["mnt-ram_logs.mount"]
+    assert "size=512m" in (systemd / "mnt-ram_logs.mount").read_text()
+
+
+def test_a_new_path_replaces_our_mount_unit_and_leaves_others(tmp_path: Path) -> None:
+    output, systemd = tmp_path / "rendered", tmp_path / "systemd"
+    write_rendered(output, {})
+    install_units(output, systemd)
+    (systemd / "data.mount").write_text("[Mount]\nWhat=/dev/sda1\nWhere=/data\n")
+    write_rendered(output, {"ramdisk": {"mount_point": "/srv/ram"}})
+    installed = install_units(output, systemd)
+    assert sorted(path.name for path in systemd.glob("*.mount")) == ["data.mount", "srv-ram.mount"]
+    assert (systemd / "srv-ram.mount").read_text().startswith(HEADER)
+    assert "mnt-ram_logs.mount" in installed.units and "srv-ram.mount" in installed.units
+    assert installed.mount_point == Path("/srv/ram")
+    # Nothing is mounted at the old path here, so there is nothing to move.
+    assert installed.old_points == []
 
 
 def test_the_mount_root_takes_the_drop_ins_mode(tmp_path: Path) -> None:
