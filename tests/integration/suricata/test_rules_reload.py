@@ -64,9 +64,9 @@ def sensor(tmp_path: Path) -> Iterator[tuple[VethNamespace, Config, RulePaths]]:
 @contextmanager
 def running_suricata(
     network: VethNamespace, config: Config, rules_dir: Path, log_dir: Path
-) -> Iterator[None]:
+) -> Iterator[subprocess.Popen[str]]:
     """Suricata capturing on the namespace's veth with the rendered suricata.yaml and the
-    ruleset of `rules_dir`, until the block ends."""
+    ruleset of `rules_dir`, until the block ends; its process."""
     rendered = Path(config["paths"]["rendered_dir"]) / "suricata.yaml"
     process = subprocess.Popen(
         [
@@ -79,7 +79,7 @@ def running_suricata(
     )
     try:
         wait_capturing(network, Path(config["sensor"]["unix_socket"]), process, 60)
-        yield
+        yield process
     finally:
         process.terminate()
         process.wait(timeout=30)

@@ -37,6 +37,10 @@ def test_the_ram_disk_is_group_writable_for_ids2_only_where_the_group_exists() -
     assert mount_options(64, None) == "size=64m,mode=0755,nosuid,nodev,noexec"
 
 
+def test_the_ram_disk_belongs_to_suricatas_user_where_it_exists() -> None:
+    assert mount_options(64, 999, 998) == "size=64m,uid=998,mode=0775,gid=999,nosuid,nodev,noexec"
+
+
 def test_install_copies_what_changed_next_to_its_unit(tmp_path: Path) -> None:
     output, systemd = tmp_path / "rendered", tmp_path / "systemd"
     output.mkdir()
