@@ -9,7 +9,6 @@ import pwd
 import shutil
 import signal
 import stat
-import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
@@ -30,6 +29,7 @@ from tests.integration.suricata.test_rules_reload import (
 )
 from tests.support.netns import HOST_ADDRESS, veth_namespace
 from tests.support.suricata_files import write_rendered
+from tests.support.users import system_user
 
 pytestmark = [
     pytest.mark.capture,
@@ -45,14 +45,8 @@ AF_PACKET_CAPABILITIES = (1 << 12) | (1 << 13) | (1 << 23)
 
 @pytest.fixture
 def user() -> Iterator[pwd.struct_passwd]:
-    """A system user and group of its own, removed afterwards (the package makes
-    `suricata` the same way)."""
-    options = ["--system", "--user-group", "--no-create-home", "--home-dir", "/nonexistent"]
-    subprocess.run(["useradd", *options, "--shell", "/usr/sbin/nologin", TEST_USER], check=True)
-    try:
-        yield pwd.getpwnam(TEST_USER)
-    finally:
-        subprocess.run(["userdel", TEST_USER], check=True)
+    with system_user(TEST_USER) as made:
+        yield made
 
 
 @pytest.fixture
