@@ -6,9 +6,9 @@
    rate each config takes with no kernel drops.
 3. Privileges: the rendered config run as root, with run-as (Suricata drops to a user
    of its own after opening the capture, keeping CAP_NET_ADMIN, CAP_NET_RAW, CAP_SYS_NICE),
-   and with run-as under setpriv: the drop-in's capability bounding set and no_new_privs.
-   That approximates the unit's sandbox where systemd is not PID 1: not its namespaces
-   (ProtectSystem=, PrivateTmp=, ...) nor its seccomp filter, which add no per-packet work.
+   and with run-as under setpriv: the drop-in's capability bounding set, no_new_privs and
+   group (tests.support.sandbox). That approximates the unit's sandbox where systemd is not
+   PID 1: not its namespaces (ProtectSystem=, PrivateTmp=, ...) nor its seccomp filter.
    Offline packets per second and the ratio to root; live, the highest rate without drops.
 Goal: the rendered config at least as fast as stock, with the same detections; run-as and
 the sandbox no slower than root.
@@ -35,6 +35,7 @@ sys.path.insert(0, str(ROOT))
 from tests.integration.suricata.test_crafted_pcaps import RULES, dns_query, http_session  # noqa: E402
 from tests.integration.suricata.test_live_capture import wait_capturing  # noqa: E402
 from tests.support.netns import veth_namespace  # noqa: E402
+from tests.support.sandbox import sandbox_prefix  # noqa: E402
 from tests.support.users import system_user  # noqa: E402
 
 from ids2.config.load import validate_document  # noqa: E402
@@ -43,13 +44,6 @@ from ids2.suricata.render import SuricataFacts, render_text  # noqa: E402
 
 STOCK = Path("/etc/suricata/suricata.yaml")
 BENCH_USER = "ids2-bench-runas"
-# The drop-in's CapabilityBoundingSet= and NoNewPrivileges=, applied the way systemd does
-# before it starts Suricata.
-SANDBOX = [
-    "setpriv",
-    "--bounding-set=-all,+net_admin,+net_raw,+sys_nice,+setuid,+setgid,+setpcap,+chown",
-    "--no-new-privs",
-]
 SESSIONS = int(os.environ.get("IDS2_BENCH_SESSIONS", "10000"))
 RATES = [20_000, 40_000, 80_000, 160_000, 320_000, 640_000]
 
@@ -258,10 +252,11 @@ def privileges(directory: Path, pcap: Path, packets: int, rules: Path, empty: Pa
         shutil.chown(dropped, user.pw_name, user.pw_name)
         root = directory / "as-root"
         root.mkdir()
+        sandbox = tuple(sandbox_prefix(user.pw_name))
         variants: dict[str, Variant] = {
             "root": (rendered(root), (), root),
             "run-as": (rendered(dropped, run_as=user.pw_name), (), dropped),
-            "run-as + sandbox": (rendered(dropped, run_as=user.pw_name), tuple(SANDBOX), dropped),
+            "run-as + sandbox": (rendered(dropped, run_as=user.pw_name), sandbox, dropped),
         }
         print("privileges, offline: the same pcap and rules")
         compare(offline(variants, pcap, packets, rules, empty), "root")
@@ -276,7 +271,7 @@ def privileges(directory: Path, pcap: Path, packets: int, rules: Path, empty: Pa
                 ),
                 "run-as + sandbox": (
                     lambda interface: rendered(dropped, interface, user.pw_name),
-                    tuple(SANDBOX),
+                    sandbox,
                     dropped,
                 ),
             },

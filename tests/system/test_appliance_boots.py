@@ -122,6 +122,7 @@ def test_suricata_captures_on_the_guest_nic(guest: dict[str, str]) -> None:
     assert guest["alert"] == "yes"
     # Suricata's sandbox (our drop-in) leaves capture, live reload and SIGHUP working.
     assert int(guest["sandbox_rules_reloaded"]) > 0, guest["sandbox_rules_reloaded"]
+    assert guest["sandbox_hup_exit"] == "0"
     assert guest["sandbox_hup_kept_running"] == "True"
     assert float(guest["suricata_exposure"]) <= 4.0
     # It runs as the suricata user, with af-packet's capabilities only (NET_ADMIN, NET_RAW,

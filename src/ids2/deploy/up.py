@@ -73,9 +73,9 @@ def ensure_rules(config: Config, paths: RulePaths | None = None) -> str:
 def make_runtime_dirs(config: Config) -> None:
     """What Suricata's unit and the package make on an appliance: the pidfile's directory,
     the command socket's, without which Suricata runs with no socket and rules cannot be
-    reloaded, and pcap-log's ring, without which Suricata refuses to start (root's alone:
-    it holds whole packets). Where Suricata drops to its own user, they and the RAM disk
-    are that user's, as the package and the mount unit make them."""
+    reloaded, and pcap-log's ring, without which Suricata refuses to start (0750: it holds
+    whole packets). Where Suricata drops to its own user, they and the RAM disk are that
+    user's, as the package and the mount unit make them."""
     runtime_dir().mkdir(parents=True, exist_ok=True)
     written = [Path(config["sensor"]["unix_socket"]).parent, Path(config["ramdisk"]["mount_point"])]
     for directory in written:

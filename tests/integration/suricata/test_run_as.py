@@ -1,6 +1,8 @@
-"""Suricata dropping to its own user (run-as) once af-packet is open, as on the appliance:
+"""Suricata dropping to its own user (run-as) once af-packet is open, started as the unit's
+drop-in starts it (its capability bounding set, group and umask; not its namespaces):
 alerts still flow, the EVE files and suricata.log are that user's, SIGHUP still reopens
-them, rules still reload live, and the command socket is for root and that user's group."""
+them, rules still reload live, the command socket is for root and that user's group, and a
+restart still opens the log."""
 
 from __future__ import annotations
 
@@ -28,6 +30,7 @@ from tests.integration.suricata.test_rules_reload import (
     signature_ids,
 )
 from tests.support.netns import HOST_ADDRESS, veth_namespace
+from tests.support.sandbox import sandbox_prefix, sandbox_umask
 from tests.support.suricata_files import write_rendered
 from tests.support.users import system_user
 
@@ -102,7 +105,9 @@ def test_suricata_as_its_user_alerts_rotates_and_reloads(
         config = validate_document(document, "test", machine)
         facts = SuricataFacts(os.cpu_count() or 1, False, "sensor", run_as=TEST_USER)
         (write_rendered(config) / "suricata.yaml").write_text(render_text(config, facts))
-        with running_suricata(network, config, rules, logs) as suricata:
+        # As the unit starts it: the drop-in's bounding set, group and umask (setpriv).
+        sandbox = (sandbox_prefix(TEST_USER), sandbox_umask())
+        with running_suricata(network, config, rules, logs, *sandbox) as suricata:
             status = proc_status(suricata.pid)
             print(f"Suricata runs as uid {status['Uid']}, capabilities {status['CapEff']}")
             assert set(status["Uid"].split()) == {str(user.pw_uid)}
@@ -135,3 +140,7 @@ def test_suricata_as_its_user_alerts_rotates_and_reloads(
             assert loaded(config) == result["rules_loaded"] > 1
             assert log.stat().st_size > logged, "suricata.log not written after SIGHUP"
             assert suricata.poll() is None
+        # A restart (root again, without CAP_DAC_OVERRIDE) still opens the suricata.log that
+        # the first run handed to the user.
+        with running_suricata(network, config, rules, logs, *sandbox):
+            assert log.read_text().count("This is Suricata version") == 2
