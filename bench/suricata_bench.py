@@ -172,6 +172,9 @@ def live_drops(
     directory: Path,
     prefix: tuple[str, ...] = (),
 ) -> int:
+    # Root's, as /var/log/suricata: Suricata checks it is writable before it drops privileges.
+    log_dir = directory / f"log-live-{socket_path.stem}"
+    log_dir.mkdir(exist_ok=True)
     process = subprocess.Popen(
         [
             *prefix,
@@ -182,7 +185,7 @@ def live_drops(
             "-S",
             str(rules),
             "-l",
-            str(directory),
+            str(log_dir),
             "--set",
             f"unix-command.filename={socket_path}",
         ],

@@ -58,3 +58,14 @@ def test_the_mount_root_takes_the_drop_ins_mode(tmp_path: Path) -> None:
     tmp_path.chmod(0o700)
     owner_follows_options(tmp_path, "[Mount]\nOptions=size=64m,mode=0775,nosuid\n")
     assert tmp_path.stat().st_mode & 0o777 == 0o775
+
+
+def test_the_mount_root_takes_the_drop_ins_owner_and_is_left_alone_when_it_has_it(
+    tmp_path: Path,
+) -> None:
+    owner_follows_options(tmp_path, "[Mount]\nOptions=size=64m,uid=4321,mode=0775,gid=4322\n")
+    assert (tmp_path.stat().st_uid, tmp_path.stat().st_gid) == (4321, 4322)
+    tmp_path.chmod(0o775)
+    changed = tmp_path.stat().st_ctime_ns
+    owner_follows_options(tmp_path, "[Mount]\nOptions=size=64m,uid=4321,mode=0775,gid=4322\n")
+    assert tmp_path.stat().st_ctime_ns == changed
