@@ -4,19 +4,29 @@
    three runs each; packets per second (median) and the ratio, and the alerts compared.
 2. Live: the pcap replayed with tcpreplay over a veth pair at rising rates; the highest
    rate each config takes with no kernel drops.
-Goal: the rendered config at least as fast as stock, with the same detections.
+3. Privileges: the rendered config run as root, with run-as (Suricata drops to a user
+   of its own after opening the capture, keeping CAP_NET_ADMIN, CAP_NET_RAW, CAP_SYS_NICE),
+   and with run-as under setpriv: the drop-in's capability bounding set, no_new_privs and
+   group (tests.support.sandbox). That approximates the unit's sandbox where systemd is not
+   PID 1: not its namespaces (ProtectSystem=, PrivateTmp=, ...) nor its seccomp filter.
+   Offline packets per second and the ratio to root; live, the highest rate without drops.
+Goal: the rendered config at least as fast as stock, with the same detections; run-as and
+the sandbox no slower than root.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -25,12 +35,15 @@ sys.path.insert(0, str(ROOT))
 from tests.integration.suricata.test_crafted_pcaps import RULES, dns_query, http_session  # noqa: E402
 from tests.integration.suricata.test_live_capture import wait_capturing  # noqa: E402
 from tests.support.netns import veth_namespace  # noqa: E402
+from tests.support.sandbox import sandbox_prefix  # noqa: E402
+from tests.support.users import system_user  # noqa: E402
 
 from ids2.config.load import validate_document  # noqa: E402
 from ids2.config.machine import Machine  # noqa: E402
 from ids2.suricata.render import SuricataFacts, render_text  # noqa: E402
 
 STOCK = Path("/etc/suricata/suricata.yaml")
+BENCH_USER = "ids2-bench-runas"
 SESSIONS = int(os.environ.get("IDS2_BENCH_SESSIONS", "10000"))
 RATES = [20_000, 40_000, 80_000, 160_000, 320_000, 640_000]
 
@@ -59,7 +72,8 @@ def build_pcap(path: Path) -> int:
     return count
 
 
-def rendered(directory: Path, interface: str = "lo") -> Path:
+def rendered(directory: Path, interface: str = "lo", run_as: str | None = None) -> Path:
+    """The rendered config, its EVE files and socket in `directory`, dropping to `run_as`."""
     document = {
         "sensor": {
             "interface": interface,
@@ -70,18 +84,20 @@ def rendered(directory: Path, interface: str = "lo") -> Path:
     }
     machine = Machine(os.cpu_count() or 1, 8192, frozenset({interface}))
     path = directory / "rendered.yaml"
-    path.write_text(
-        render_text(validate_document(document, "bench", machine), SuricataFacts.of_this_machine())
-    )
+    facts = dataclasses.replace(SuricataFacts.of_this_machine(), run_as=run_as)
+    path.write_text(render_text(validate_document(document, "bench", machine), facts))
     return path
 
 
-def offline_run(config: Path, pcap: Path, rules: Path, log_dir: Path) -> tuple[float, Counter[int]]:
+def offline_run(
+    config: Path, pcap: Path, rules: Path, log_dir: Path, prefix: tuple[str, ...] = ()
+) -> tuple[float, Counter[int]]:
     for old in [*log_dir.glob("eve*.json"), *config.parent.glob("eve-*.json")]:
         old.unlink()
     started = time.monotonic()
     subprocess.run(
         [
+            *prefix,
             "suricata",
             "-c",
             str(config),
@@ -107,26 +123,42 @@ def offline_run(config: Path, pcap: Path, rules: Path, log_dir: Path) -> tuple[f
     return elapsed, alerts
 
 
-def offline(directory: Path, pcap: Path, packets: int, rules: Path, empty: Path) -> None:
+Variant = tuple[Path, tuple[str, ...], Path]
+"""A config, the command line's prefix and the directory it may write."""
+
+
+def offline(
+    variants: dict[str, Variant], pcap: Path, packets: int, rules: Path, empty: Path
+) -> dict[str, tuple[float, Counter[int]]]:
+    """Packets per second (median of 3, start-up taken out) and the alerts of each variant."""
     results = {}
-    for name, config in (("stock", STOCK), ("rendered", rendered(directory))):
+    for name, (config, prefix, directory) in variants.items():
+        # Root's, as /var/log/suricata: Suricata opens its log before it drops privileges.
         log_dir = directory / f"log-{name}"
         log_dir.mkdir()
         # Start-up (rule loading) is measured on a one-packet pcap and taken out.
-        startup = statistics.median(offline_run(config, empty, rules, log_dir)[0] for _ in range(3))
-        runs = [offline_run(config, pcap, rules, log_dir) for _ in range(3)]
+        startup = statistics.median(
+            offline_run(config, empty, rules, log_dir, prefix)[0] for _ in range(3)
+        )
+        runs = [offline_run(config, pcap, rules, log_dir, prefix) for _ in range(3)]
         seconds = statistics.median(elapsed for elapsed, _ in runs) - startup
         results[name] = (packets / seconds, runs[0][1])
         print(
-            f"  {name:<9} {packets / seconds:>10.0f} packets/s (median of 3: {seconds:.2f} s "
+            f"  {name:<16} {packets / seconds:>10.0f} packets/s (median of 3: {seconds:.2f} s "
             f"after {startup:.2f} s start-up)"
         )
-    ratio = results["rendered"][0] / results["stock"][0]
-    same = results["rendered"][1] == results["stock"][1]
-    print(
-        f"  rendered / stock: {ratio:.2f}x; same alerts: {same} "
-        f"({sum(results['rendered'][1].values())} alerts, sids {sorted(results['rendered'][1])})"
-    )
+    return results
+
+
+def compare(results: dict[str, tuple[float, Counter[int]]], baseline: str) -> None:
+    """Each variant's rate as a ratio of the baseline's, and whether it alerted the same."""
+    base_rate, base_alerts = results[baseline]
+    for name, (rate, alerts) in results.items():
+        if name != baseline:
+            print(
+                f"  {name} / {baseline}: {rate / base_rate:.2f}x; same alerts: "
+                f"{alerts == base_alerts} ({sum(alerts.values())} alerts, sids {sorted(alerts)})"
+            )
 
 
 def live_drops(
@@ -138,9 +170,14 @@ def live_drops(
     rate: int,
     rules: Path,
     directory: Path,
+    prefix: tuple[str, ...] = (),
 ) -> int:
+    # Root's, as /var/log/suricata: Suricata checks it is writable before it drops privileges.
+    log_dir = directory / f"log-live-{socket_path.stem}"
+    log_dir.mkdir(exist_ok=True)
     process = subprocess.Popen(
         [
+            *prefix,
             "suricata",
             "-c",
             str(config),
@@ -148,7 +185,7 @@ def live_drops(
             "-S",
             str(rules),
             "-l",
-            str(directory),
+            str(log_dir),
             "--set",
             f"unix-command.filename={socket_path}",
         ],
@@ -177,11 +214,16 @@ def live_drops(
         process.wait(timeout=30)
 
 
-def live(directory: Path, pcap: Path, rules: Path) -> None:
+def live(
+    variants: dict[str, tuple[Callable[[str], Path], tuple[str, ...], Path]],
+    pcap: Path,
+    rules: Path,
+) -> None:
+    """The highest tcpreplay rate each variant (its config rendered for the veth) takes."""
     with veth_namespace() as namespace:
         interface = namespace.host_interface
-        configs = {"stock": STOCK, "rendered": rendered(directory, interface)}
-        for name, config in configs.items():
+        for name, (config_for, prefix, directory) in variants.items():
+            config = config_for(interface)
             best = 0
             for rate in RATES:
                 drops = live_drops(
@@ -193,14 +235,52 @@ def live(directory: Path, pcap: Path, rules: Path) -> None:
                     rate,
                     rules,
                     directory,
+                    prefix,
                 )
-                print(f"  {name:<9} {rate:>7} packets/s: {drops} kernel drops")
+                print(f"  {name:<16} {rate:>7} packets/s: {drops} kernel drops")
                 if drops:
                     break
                 best = rate
             print(
-                f"  {name:<9} highest rate with 0 kernel drops: {best or 'below ' + str(RATES[0])}"
+                f"  {name:<16} highest rate with 0 kernel drops: {best or 'below ' + str(RATES[0])}"
             )
+
+
+def privileges(directory: Path, pcap: Path, packets: int, rules: Path, empty: Path) -> None:
+    """Root, run-as and run-as in the drop-in's capability bounding set, in one run."""
+    directory.chmod(0o755)  # for the dropped user to reach the pcap and its own directory
+    with system_user(BENCH_USER) as user:
+        dropped = directory / "run-as"
+        dropped.mkdir(mode=0o755)
+        shutil.chown(dropped, user.pw_name, user.pw_name)
+        root = directory / "as-root"
+        root.mkdir()
+        sandbox = tuple(sandbox_prefix(user.pw_name))
+        variants: dict[str, Variant] = {
+            "root": (rendered(root), (), root),
+            "run-as": (rendered(dropped, run_as=user.pw_name), (), dropped),
+            "run-as + sandbox": (rendered(dropped, run_as=user.pw_name), sandbox, dropped),
+        }
+        print("privileges, offline: the same pcap and rules")
+        compare(offline(variants, pcap, packets, rules, empty), "root")
+        print("privileges, live: tcpreplay over a veth pair, one worker")
+        live(
+            {
+                "root": (lambda interface: rendered(root, interface), (), root),
+                "run-as": (
+                    lambda interface: rendered(dropped, interface, user.pw_name),
+                    (),
+                    dropped,
+                ),
+                "run-as + sandbox": (
+                    lambda interface: rendered(dropped, interface, user.pw_name),
+                    sandbox,
+                    dropped,
+                ),
+            },
+            pcap,
+            rules,
+        )
 
 
 def main() -> int:
@@ -216,12 +296,24 @@ def main() -> int:
 
         empty = directory / "one.pcap"
         wrpcap(str(empty), dns_query())
-        offline(directory, pcap, packets, rules, empty)
+        configs: dict[str, Variant] = {
+            "stock": (STOCK, (), directory),
+            "rendered": (rendered(directory), (), directory),
+        }
+        compare(offline(configs, pcap, packets, rules, empty), "stock")
         if os.geteuid() == 0:
             print("live: tcpreplay over a veth pair, one worker")
-            live(directory, pcap, rules)
+            live(
+                {
+                    "stock": (lambda interface: STOCK, (), directory),
+                    "rendered": (lambda interface: rendered(directory, interface), (), directory),
+                },
+                pcap,
+                rules,
+            )
+            privileges(directory, pcap, packets, rules, empty)
         else:
-            print("live: skipped (needs root for the network namespace)")
+            print("live and privileges: skipped (need root: a network namespace, a user)")
     return 0
 
 

@@ -15,6 +15,11 @@ from pathlib import Path
 CONTROLLERS = ["resource", "connectivity", "metrics", "verify"]
 CONTROLLER_UNITS = [f"ids2-{name}.service" for name in CONTROLLERS]
 SURICATA = "suricata.service"
+SOCKET = "/run/suricata/suricata-command.socket"
+RELOAD = (  # Python that reloads Suricata's rules through its socket, as the rule timer does
+    "from pathlib import Path; from ids2.suricata.rules import reload_live;"
+    f"print(reload_live(Path('{SOCKET}'))['rules_loaded'])"
+)
 # The package at a higher version, which the test put next to this script.
 UPGRADE_DEB = Path(__file__).with_name("ids2-upgrade.deb")
 OPERATOR_EDIT = "# the operator's edit, which upgrades keep\n"
@@ -139,7 +144,12 @@ def leftovers():
     found += glob.glob("/etc/systemd/system/**/ids2*", recursive=True)
     found += glob.glob("/etc/systemd/system/**/50-ids2.conf", recursive=True)
     found += [path for path in glob.glob("/etc/systemd/system/*.mount") if rendered_by_ids2(path)]
-    found += [f"{db}:ids2" for db in ("passwd", "group") if sh("getent", db, "ids2")]
+    found += [
+        f"{db}:{name}"
+        for db in ("passwd", "group")
+        for name in ("ids2", "suricata")  # Debian's suricata makes no user: ours, then
+        if sh("getent", db, name)
+    ]
     return found
 
 
@@ -254,6 +264,7 @@ def live_install():
     sh("systemctl", "start", SURICATA)
     wait(lambda: active(SURICATA), 300)
     report("live_suricata_before", suricata_config() if active(SURICATA) else "inactive")
+    report("live_suricata_user_before", bool(sh("getent", "passwd", "suricata")))
     installed_at = time.monotonic()
     report("live_install_exit", apt_get("install", str(UPGRADE_DEB)))
     wait(all_controllers_active, 300)
@@ -284,15 +295,14 @@ def live_install():
 def suricata_in_its_sandbox():
     """What Suricata must still do inside our drop-in's sandbox, beside capturing: reload
     its rules live through the command socket, and reopen its logs on SIGHUP."""
-    code = (
-        "from pathlib import Path; from ids2.suricata.rules import reload_live;"
-        "print(reload_live(Path('/run/suricata/suricata-command.socket'))['rules_loaded'])"
-    )
-    report("sandbox_rules_reloaded", sh("/opt/venvs/ids2/bin/python", "-c", code) or "failed")
+    report("sandbox_rules_reloaded", sh("/opt/venvs/ids2/bin/python", "-c", RELOAD) or "failed")
     pid = main_pid(SURICATA)
-    sh("systemctl", "reload", SURICATA)
+    hup = time.time()
+    reload = subprocess.run(["systemctl", "reload", SURICATA], check=False)
+    report("sandbox_hup_exit", reload.returncode)
     time.sleep(5)
     report("sandbox_hup_kept_running", active(SURICATA) and main_pid(SURICATA) == pid)
+    suricata_as_its_user(pid, hup)
     security = sh("systemd-analyze", "security", "--no-pager", SURICATA).splitlines()
     report("suricata_exposure", security[-1].split(": ")[-1].split()[0] if security else "none")
     journal(SURICATA, 10)
@@ -307,6 +317,41 @@ def edit_config(*assignments):
         + "p.write_text(yaml.safe_dump(d))"
     )
     sh("/opt/venvs/ids2/bin/python", "-c", edit)
+
+
+def suricata_as_its_user(pid, hup):
+    """Suricata dropped to the suricata user with only af-packet's capabilities; after the
+    SIGHUP at `hup` it still writes its log and EVE files; its command socket lets in the
+    rule timer's sandbox (root without capabilities, group suricata), not the controllers'
+    user."""
+    status = dict(
+        line.split(":\t", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+    )
+    uids = {sh("id", "-nu", uid) for uid in status["Uid"].split()}
+    report("suricata_user", " ".join(sorted(uids)))
+    report("suricata_capabilities", f"{status['CapEff'].strip()} {status['CapBnd'].strip()}")
+    report("suricata_socket", sh("stat", "-c", "%U %G %a", SOCKET))
+    python = "/opt/venvs/ids2/bin/python"
+    rule_timer = [
+        *("systemd-run", "--wait", "--pipe", "--quiet", "-p", "CapabilityBoundingSet="),
+        *("-p", "NoNewPrivileges=yes", "-p", "SupplementaryGroups=ids2 suricata"),
+    ]
+    report("socket_rule_timer_reloaded", sh(*rule_timer, python, "-c", RELOAD) or "failed")
+    controllers = subprocess.run(
+        ["runuser", "-u", "ids2", "--", python, "-c", RELOAD], capture_output=True, text=True
+    )
+    refused = controllers.returncode != 0 and "ermission denied" in controllers.stderr
+    report("socket_refuses_ids2_user", refused)
+    log = Path("/var/log/suricata/suricata.log")
+    report("log_written_after_hup", log.stat().st_mtime > hup)  # the reloads above log
+    report("log_owner", sh("stat", "-c", "%U", str(log)))
+
+    def eve_after_hup():
+        newest = max(glob.glob("/mnt/ram_logs/eve-*.json"), key=os.path.getmtime, default="")
+        return newest if newest and os.path.getmtime(newest) > hup else ""
+
+    eve = eve_after_hup() if wait(eve_after_hup, 90) else ""
+    report("eve_after_hup_owner", sh("stat", "-c", "%U %G", eve) if eve else "none")
 
 
 def keys_reach_units():
@@ -324,7 +369,7 @@ def keys_reach_units():
     calendar = sh("systemctl", "show", "-p", "TimersCalendar", "--value", "ids2-rules-update.timer")
     report("keys_timer_calendar", calendar.replace("\n", " "))
     report("keys_ramdisk_options", sh("findmnt", "-no", "OPTIONS", "/mnt/ram_logs"))
-    report("keys_ramdisk_group", sh("stat", "-c", "%G %a", "/mnt/ram_logs"))
+    report("keys_ramdisk_group", sh("stat", "-c", "%U %G %a", "/mnt/ram_logs"))
     report("keys_marker_kept", marker.exists() and marker.read_text() == "kept\n")
     journal("ids2-deploy.service", 12)
 

@@ -99,7 +99,7 @@ def test_the_appliance_boots_and_survives_faults(guest: dict[str, str]) -> None:
     assert guest["keys_deploy_render"] == "ok"
     assert "OnCalendar=*-*-* 03:30:00" in guest["keys_timer_calendar"]
     assert "size=655360k" in guest["keys_ramdisk_options"]
-    assert guest["keys_ramdisk_group"] == "ids2 775"
+    assert guest["keys_ramdisk_group"] == "suricata ids2 775"
     assert guest["keys_marker_kept"] == "True"
     assert guest["verify_units"] == "clean"
     # The deploy renders and validates inside its sandbox (the stack's images cannot be
@@ -170,8 +170,20 @@ def test_suricata_captures_on_the_guest_nic(guest: dict[str, str]) -> None:
     assert guest["alert"] == "yes"
     # Suricata's sandbox (our drop-in) leaves capture, live reload and SIGHUP working.
     assert int(guest["sandbox_rules_reloaded"]) > 0, guest["sandbox_rules_reloaded"]
+    assert guest["sandbox_hup_exit"] == "0"
     assert guest["sandbox_hup_kept_running"] == "True"
     assert float(guest["suricata_exposure"]) <= 4.0
+    # It runs as the suricata user, with af-packet's capabilities only (NET_ADMIN, NET_RAW,
+    # SYS_NICE) and an empty bounding set; it still writes its files after the SIGHUP.
+    assert guest["suricata_user"] == "suricata"
+    assert guest["suricata_capabilities"] == "0000000000803000 0000000000000000"
+    assert guest["log_written_after_hup"] == "True"
+    assert guest["log_owner"] == "suricata"
+    assert guest["eve_after_hup_owner"] == "suricata suricata"
+    # Its command socket lets in the rule timer (group suricata), not the controllers' user.
+    assert guest["suricata_socket"] == "suricata suricata 660"
+    assert int(guest["socket_rule_timer_reloaded"]) > 0, guest["socket_rule_timer_reloaded"]
+    assert guest["socket_refuses_ids2_user"] == "True"
 
 
 def test_apt_upgrade_keeps_the_edited_config_and_restarts_the_controllers(
@@ -224,3 +236,5 @@ def test_apt_purge_on_a_running_system_leaves_nothing(guest: dict[str, str]) -> 
     assert guest["live_purge_exit"] == "0"
     assert guest["live_purge_still_active"] == "none"
     assert guest["live_purge_leftovers"] == "none"
+    # Debian's suricata makes no user: the one Suricata drops to is ours, and purge removes it.
+    assert guest["live_suricata_user_before"] == "False"

@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 from ids2.common.apply import apply_files
+from ids2.common.eve_files import suricata_uid
 from ids2.config.load import Config, load_config
 from ids2.controllers import CONTROLLERS
 from ids2.deploy.engine import LocalEngine
@@ -79,13 +80,21 @@ def ensure_rules(config: Config, paths: RulePaths | None = None) -> str:
 def make_runtime_dirs(config: Config) -> None:
     """What Suricata's unit and the package make on an appliance: the pidfile's directory,
     the command socket's, without which Suricata runs with no socket and rules cannot be
-    reloaded, and pcap-log's ring, without which Suricata refuses to start (root's alone:
-    it holds whole packets)."""
+    reloaded, and pcap-log's ring, without which Suricata refuses to start (0750: it holds
+    whole packets). Where Suricata drops to its own user, they and the RAM disk are that
+    user's, as the package and the mount unit make them."""
     runtime_dir().mkdir(parents=True, exist_ok=True)
-    Path(config["sensor"]["unix_socket"]).parent.mkdir(parents=True, exist_ok=True)
+    written = [Path(config["sensor"]["unix_socket"]).parent, Path(config["ramdisk"]["mount_point"])]
+    for directory in written:
+        directory.mkdir(parents=True, exist_ok=True)
     pcap = config["sensor"]["pcap"]
     if pcap["enabled"]:
-        Path(pcap["directory"]).mkdir(mode=0o750, parents=True, exist_ok=True)
+        written.append(Path(pcap["directory"]))
+        written[-1].mkdir(mode=0o750, parents=True, exist_ok=True)
+    uid = suricata_uid()
+    if uid is not None:
+        for directory in written:
+            os.chown(directory, uid, -1)
 
 
 def start_suricata(config: Config) -> subprocess.Popen[bytes]:

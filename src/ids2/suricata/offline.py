@@ -85,6 +85,7 @@ def offline_config(text: str, directory: Path) -> str:
     document["outputs"] = [{"eve-log": {**eve, "filename": str(directory / EVE_FILE)}}]
     document["default-log-dir"] = str(directory)
     document["unix-command"] = {"enabled": False}
+    document.pop("run-as", None)  # the run writes into the caller's own directory
     document.setdefault("threading", {})["set-cpu-affinity"] = False
     return "%YAML 1.1\n---\n" + yaml.safe_dump(document, sort_keys=False)
 

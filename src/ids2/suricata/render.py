@@ -21,7 +21,7 @@ from typing import Any
 import yaml
 
 from ids2.common.apply import as_applied
-from ids2.common.eve_files import ALERTS_FILENAME, EVE_FILENAME
+from ids2.common.eve_files import ALERTS_FILENAME, EVE_FILENAME, SURICATA_USER, suricata_uid
 from ids2.common.rendered import RenderedFile, ValidationError, tool_missing_note
 from ids2.config.load import Config
 from ids2.suricata import PCAP_STEM
@@ -50,10 +50,15 @@ class SuricataFacts:
     cpu_count: int
     hyperscan: bool
     hostname: str  # the sensor's name when sensor.name is ''
+    # The user (and group) to drop to: SURICATA_USER where it exists (the package makes it
+    # before it renders); Suricata refuses to start with a run-as user the machine lacks,
+    # so a development machine without it keeps running Suricata as root (None).
+    run_as: str | None = None
 
     @classmethod
     def of_this_machine(cls) -> SuricataFacts:
-        return cls(os.cpu_count() or 1, hyperscan_available(), socket.gethostname())
+        run_as = SURICATA_USER if suricata_uid() is not None else None
+        return cls(os.cpu_count() or 1, hyperscan_available(), socket.gethostname(), run_as)
 
 
 @functools.cache
@@ -200,7 +205,11 @@ def suricata_config(config: Config, facts: SuricataFacts) -> dict[str, Any]:
     if sensor["bpf_filter"]:
         capture["bpf-filter"] = sensor["bpf_filter"]
     home = "[" + ",".join(sensor["home_networks"]) + "]"
+    # Dropped after the capture is set up, keeping only what af-packet needs (libcap-ng):
+    # what parses hostile traffic then runs as an unprivileged user.
+    run_as = {"run-as": {"user": facts.run_as, "group": facts.run_as}} if facts.run_as else {}
     return {
+        **run_as,
         "vars": {
             "address-groups": {
                 "HOME_NET": home,
@@ -340,13 +349,16 @@ def render_text(config: Config, facts: SuricataFacts) -> str:
 
 def outputs_moved_to(text: str, directory: str, threshold_file: Path | None = None) -> str:
     """The config with every output file in `directory`, for `suricata -T`, reading
-    `threshold_file` when given.
+    `threshold_file` when given, and without `run-as`.
 
     -T opens the output files: tested in place, each check would leave an empty EVE file
     on the RAM disk, where Vector and the high-water guard would take it for real output,
     and pcap-log's ring would have to exist before the package or deploy has made it.
+    -T also drops privileges as the running Suricata does, which the rule timer (root
+    without capabilities) cannot, and the scratch directory is root's alone.
     """
     document = yaml.safe_load(text)
+    document.pop("run-as", None)
     for output in document.get("outputs") or []:
         for settings in output.values():
             if isinstance(settings, dict) and "filename" in settings:

@@ -91,13 +91,17 @@ def install_units(rendered_dir: Path, systemd_dir: Path = SYSTEMD_DIR) -> Instal
 
 
 def owner_follows_options(mount_point: Path, unit_text: str) -> None:
-    """Give the tmpfs root the unit's mode and group: a remount changes its size but
-    keeps the mode and gid it was first mounted with."""
+    """Give the tmpfs root the unit's mode, owner and group: a remount changes its size
+    but keeps the mode, uid and gid it was first mounted with. Only what differs is changed:
+    the root belongs to Suricata's user, and the deploy may not change it at will."""
     mode = re.search(r"\bmode=([0-7]+)", unit_text)
+    uid = re.search(r"\buid=(\d+)", unit_text)
     gid = re.search(r"\bgid=(\d+)", unit_text)
-    if gid:
-        os.chown(mount_point, -1, int(gid.group(1)))
-    if mode:
+    now = mount_point.stat()
+    owner = (int(uid.group(1)) if uid else now.st_uid, int(gid.group(1)) if gid else now.st_gid)
+    if owner != (now.st_uid, now.st_gid):
+        os.chown(mount_point, *owner)
+    if mode and int(mode.group(1), 8) != now.st_mode & 0o7777:
         os.chmod(mount_point, int(mode.group(1), 8))
 
 

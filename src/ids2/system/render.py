@@ -15,6 +15,7 @@ import re
 import shutil
 from pathlib import Path
 
+from ids2.common.eve_files import suricata_uid
 from ids2.common.rendered import RenderedFile, ValidationError, check_with_tool, tool_missing_note
 from ids2.config.load import Config
 from ids2.config.schema import PACKAGED_RAMDISK
@@ -39,11 +40,13 @@ def timer_dropin(config: Config) -> str:
     return f"{HEADER}[Timer]\nOnCalendar=\nOnCalendar={calendar}\n"
 
 
-def mount_options(size_mb: int, gid: int | None) -> str:
-    """The tmpfs options; group-writable for ids2 (the RAM-disk guard and the canary)
-    where that group exists, as it does once the package is installed."""
+def mount_options(size_mb: int, gid: int | None, uid: int | None = None) -> str:
+    """The tmpfs options; owned by the user Suricata drops to (it writes the EVE files)
+    and group-writable for ids2 (the RAM-disk guard and the canary) where they exist, as
+    they do once the package is installed."""
     group = f"mode=0775,gid={gid}" if gid is not None else "mode=0755"
-    return f"size={size_mb}m,{group},nosuid,nodev,noexec"
+    owner = f"uid={uid}," if uid is not None else ""
+    return f"size={size_mb}m,{owner}{group},nosuid,nodev,noexec"
 
 
 def mount_unit(config: Config) -> str:
@@ -52,7 +55,7 @@ def mount_unit(config: Config) -> str:
         gid: int | None = grp.getgrnam(RAMDISK_GROUP).gr_gid
     except KeyError:
         gid = None
-    options = mount_options(config["ramdisk"]["size_mb"], gid)
+    options = mount_options(config["ramdisk"]["size_mb"], gid, suricata_uid())
     return (
         f"{HEADER}# The RAM disk that holds Suricata's EVE JSON until Vector has shipped it.\n"
         "[Unit]\nDescription=ids2 RAM disk for EVE JSON\n"

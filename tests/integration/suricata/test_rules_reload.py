@@ -8,7 +8,7 @@ import shutil
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from http.server import ThreadingHTTPServer
 from pathlib import Path
@@ -63,23 +63,31 @@ def sensor(tmp_path: Path) -> Iterator[tuple[VethNamespace, Config, RulePaths]]:
 
 @contextmanager
 def running_suricata(
-    network: VethNamespace, config: Config, rules_dir: Path, log_dir: Path
-) -> Iterator[None]:
+    network: VethNamespace,
+    config: Config,
+    rules_dir: Path,
+    log_dir: Path,
+    prefix: Sequence[str] = (),
+    umask: int = -1,
+) -> Iterator[subprocess.Popen[str]]:
     """Suricata capturing on the namespace's veth with the rendered suricata.yaml and the
-    ruleset of `rules_dir`, until the block ends."""
+    ruleset of `rules_dir`, until the block ends; its process. `prefix` and `umask` start
+    it the way a unit would (tests.support.sandbox)."""
     rendered = Path(config["paths"]["rendered_dir"]) / "suricata.yaml"
     process = subprocess.Popen(
         [
+            *prefix,
             *("suricata", "-c", str(rendered), "--af-packet", "-l", str(log_dir)),
             *("--set", f"default-rule-path={rules_dir}"),
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
+        umask=umask,
     )
     try:
         wait_capturing(network, Path(config["sensor"]["unix_socket"]), process, 60)
-        yield
+        yield process
     finally:
         process.terminate()
         process.wait(timeout=30)

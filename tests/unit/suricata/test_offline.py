@@ -19,7 +19,7 @@ PI5 = Machine(4, 8192, frozenset({"eth0"}))
 def offline(tmp_path: Path, sensor: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """(the live config, the offline one) as Suricata would read them."""
     config = validate_document({"sensor": sensor}, "t", PI5)
-    text = render_text(config, SuricataFacts(4, False, "sensor-a"))
+    text = render_text(config, SuricataFacts(4, False, "sensor-a", run_as="suricata"))
     changed = offline_config(text, tmp_path / "scratch")
     assert changed.startswith("%YAML 1.1\n---\n")
     live: dict[str, Any] = yaml.safe_load(text.split("---", 1)[1])
@@ -37,6 +37,8 @@ def test_only_eve_into_the_scratch_directory(tmp_path: Path, pcap: bool) -> None
     assert eve["types"] == live["outputs"][0]["eve-log"]["types"]
     assert eve["community-id"] is True
     assert run["default-log-dir"] == str(tmp_path / "scratch")
+    # The run writes into its caller's directory as its caller, not as the sensor's user.
+    assert live["run-as"]["user"] == "suricata" and "run-as" not in run
 
 
 def test_nothing_the_live_suricata_holds(tmp_path: Path) -> None:

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import yaml
 
 from ids2.config.load import validate_document
 from ids2.config.machine import Machine
-from ids2.suricata.render import MEMCAP_SHARES, SuricataFacts, cpu_sets, render_text, ring_sizes
+from ids2.suricata.render import (
+    MEMCAP_SHARES,
+    SuricataFacts,
+    cpu_sets,
+    outputs_moved_to,
+    render_text,
+    ring_sizes,
+)
 
 PI5 = Machine(4, 8192, frozenset({"eth0"}))
 
@@ -89,3 +98,18 @@ def test_pcap_ring_follows_the_config() -> None:
     pcap = config["outputs"][2]["pcap-log"]  # type: ignore[index]
     assert (pcap["dir"], pcap["max-files"], pcap["limit"]) == ("/srv/pcap", 3, "5mb")
     assert pcap["compression"] == "none"
+
+
+def test_run_as_names_the_user_only_where_it_exists() -> None:
+    assert "run-as" not in rendered({}, SuricataFacts(4, False, "sensor-a"))
+    config = rendered({}, SuricataFacts(4, False, "sensor-a", run_as="suricata"))
+    assert config["run-as"] == {"user": "suricata", "group": "suricata"}
+
+
+def test_suricata_t_checks_the_config_without_dropping_privileges(tmp_path: Path) -> None:
+    text = render_text(
+        validate_document({}, "t", PI5), SuricataFacts(4, False, "sensor-a", run_as="suricata")
+    )
+    tested = yaml.safe_load(outputs_moved_to(text, str(tmp_path)).split("---", 1)[1])
+    assert "run-as" not in tested
+    assert tested["outputs"][0]["eve-log"]["filename"].startswith(str(tmp_path))

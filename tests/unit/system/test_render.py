@@ -62,6 +62,10 @@ def test_the_ram_disk_is_group_writable_for_ids2_only_where_the_group_exists() -
     assert mount_options(64, None) == "size=64m,mode=0755,nosuid,nodev,noexec"
 
 
+def test_the_ram_disk_belongs_to_suricatas_user_where_it_exists() -> None:
+    assert mount_options(64, 999, 998) == "size=64m,uid=998,mode=0775,gid=999,nosuid,nodev,noexec"
+
+
 def write_rendered(output: Path, document: dict[str, object]) -> None:
     output.mkdir(exist_ok=True)
     for name, content in rendered(config_with(document)).items():
@@ -107,3 +111,14 @@ def test_the_mount_root_takes_the_drop_ins_mode(tmp_path: Path) -> None:
     tmp_path.chmod(0o700)
     owner_follows_options(tmp_path, "[Mount]\nOptions=size=64m,mode=0775,nosuid\n")
     assert tmp_path.stat().st_mode & 0o777 == 0o775
+
+
+def test_the_mount_root_takes_the_drop_ins_owner_and_is_left_alone_when_it_has_it(
+    tmp_path: Path,
+) -> None:
+    owner_follows_options(tmp_path, "[Mount]\nOptions=size=64m,uid=4321,mode=0775,gid=4322\n")
+    assert (tmp_path.stat().st_uid, tmp_path.stat().st_gid) == (4321, 4322)
+    tmp_path.chmod(0o775)
+    changed = tmp_path.stat().st_ctime_ns
+    owner_follows_options(tmp_path, "[Mount]\nOptions=size=64m,uid=4321,mode=0775,gid=4322\n")
+    assert tmp_path.stat().st_ctime_ns == changed
