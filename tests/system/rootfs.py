@@ -155,6 +155,7 @@ def cached_tree(tarball: Path, build_tree: Callable[[Path], None], root: Path) -
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not tarball.exists():
             build = tarball.with_suffix(".build")
+            unmount_below(build)
             subprocess.run(["rm", "-rf", str(build)], check=True)
             build.mkdir()
             build_tree(build)
@@ -164,6 +165,17 @@ def cached_tree(tarball: Path, build_tree: Callable[[Path], None], root: Path) -
     root.mkdir(parents=True)
     run("tar", "-C", str(root), "-xf", str(tarball))
     return root
+
+
+def unmount_below(path: Path) -> None:
+    """Unmount what an interrupted build left mounted in `path` (debootstrap's second stage
+    mounts /proc and /sys itself, and a timeout kills it before it unmounts them), deepest
+    first, so that removing the half-built tree cannot reach the host's /proc and /sys."""
+    prefix = f"{path.resolve()}/"
+    with open("/proc/self/mounts", encoding="utf-8") as mounts:
+        points = [line.split()[1] for line in mounts]
+    for point in sorted((p for p in points if p.startswith(prefix)), reverse=True):
+        subprocess.run(["umount", "-l", point], check=False)
 
 
 def install_debs(root: Path, debs: list[Path], release: str = DEFAULT_RELEASE) -> None:
