@@ -506,7 +506,7 @@ def main():
         check=False,
     )
     report("throttle_as_ids2", (result.stdout or result.stderr).strip().replace("\n", " | "))
-    docker_socket_out_of_reach()
+    # Read back at once: the running resource controller sets its own level's limits too.
     report(
         "suricata_cpuquota",
         sh("systemctl", "show", "-p", "CPUQuotaPerSecUSec", "--value", "suricata.service"),
@@ -515,6 +515,7 @@ def main():
         "suricata_memoryhigh",
         sh("systemctl", "show", "-p", "MemoryHigh", "--value", "suricata.service"),
     )
+    docker_socket_out_of_reach()
 
     keys_reach_units()
     ramdisk_moves()
