@@ -2,31 +2,39 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from tests.system.vm import VirtualMachine
 
-# Plays a guest: the first boot panics, a later one reports. The marker file is its disk.
+# Plays a guest with a disk ($1): each boot writes to it; the first boot panics (the host
+# file $2 counts boots), a later one reports whether it found the disk as it was before.
 GUEST = """
-if [ -e "$1" ]; then echo 'IDS2T finished=yes'; exit 0; fi
-touch "$1"
-echo '[   19.066189] Kernel panic - not syncing: Fatal exception in interrupt'
+if [ -s "$1" ]; then state=written-by-the-panicked-boot; else state=as-before; fi
+echo booted >> "$1"
+if [ ! -e "$2" ]; then
+    touch "$2"
+    echo '[   19.066189] Kernel panic - not syncing: Fatal exception in interrupt'
+    exit 0
+fi
+echo "IDS2T finished=$state"
 """
 
 
-def started(command: list[str], log: Path) -> VirtualMachine:
-    process = subprocess.Popen(command, stdout=log.open("wb"), stderr=subprocess.STDOUT)
-    return VirtualMachine(process, log, command)
+def started(command: list[str], log: Path, disks: tuple[Path, ...] = ()) -> VirtualMachine:
+    return VirtualMachine.start(command, log, disks)
 
 
-def test_a_kernel_panic_boots_the_guest_once_more_and_reads_only_that_boot(
+def test_a_kernel_panic_boots_the_guest_again_from_its_disks_as_before_that_boot(
     tmp_path: Path,
 ) -> None:
-    vm = started(["sh", "-c", GUEST, "guest", str(tmp_path / "booted")], tmp_path / "serial.log")
-    assert vm.wait_for("finished", 30) == "yes"
+    disk = tmp_path / "disk.raw"
+    disk.write_text("")
+    command = ["sh", "-c", GUEST, "guest", str(disk), str(tmp_path / "panicked")]
+    vm = started(command, tmp_path / "serial.log", (disk,))
+    assert vm.wait_for("finished", 30) == "as-before"
+    assert disk.read_text() == "booted\n"
     assert vm.boots_after_a_panic == 1
     assert "Kernel panic" not in vm.text()
     assert "Kernel panic" in (tmp_path / "serial.log").read_text()

@@ -43,13 +43,15 @@ class VirtualMachine:
 
     Now and then the emulated guest's kernel dies early in boot, whatever the guest runs (an
     oops in the slab allocator while udev loaded modules, 19 s into a first-boot test in one
-    CI run); with `panic=1` and `-no-reboot` QEMU then exits. `wait_for` boots the same disk once
-    more when that happens, says so, and reads only the new boot's console from then on.
+    CI run); with `panic=1` and `-no-reboot` QEMU then exits. `wait_for` then puts the disks
+    back as they were before the boot (a first boot that got halfway, say, has already taken
+    the boot partition's file), boots once more, says so, and reads only the new boot's console.
     """
 
     process: subprocess.Popen[bytes]
     log: Path
     command: list[str]
+    disks: tuple[Path, ...] = ()
     values: dict[str, str] = field(default_factory=dict)
     console_start: int = 0
     boots_after_a_panic: int = 0
@@ -79,8 +81,20 @@ class VirtualMachine:
         tail = "\n".join(self.text().splitlines()[-60:])
         raise AssertionError(f"the guest never reported {key!r}; serial console tail:\n{tail}")
 
+    @classmethod
+    def start(cls, command: list[str], log: Path, disks: Sequence[Path]) -> VirtualMachine:
+        """Run `command` with its console in `log`, first keeping a copy of each disk."""
+        for disk in disks:
+            _copy(disk, _before_boot(disk))
+        return cls(_start(command, log.open("wb")), log, command, tuple(disks))
+
     def _boot_again_after_a_panic(self) -> None:
-        print(f"{self.log.name}: the guest's kernel panicked under emulation; booting it again")
+        print(
+            f"{self.log.name}: the guest's kernel panicked under emulation; "
+            "booting it again from the disks as they were"
+        )
+        for disk in self.disks:
+            _copy(_before_boot(disk), disk)
         self.boots_after_a_panic += 1
         self.console_start = self.log.stat().st_size
         self.process = _start(self.command, self.log.open("ab"))
@@ -146,7 +160,18 @@ def boot(
     ]
     for extra in extra_disks:
         command += ["-drive", f"file={extra},format=raw,if=virtio"]
-    return VirtualMachine(_start(command, log.open("wb")), log, command)
+    return VirtualMachine.start(command, log, [disk, *extra_disks])
+
+
+def _before_boot(disk: Path) -> Path:
+    return disk.with_name(f"{disk.name}.before-boot")
+
+
+def _copy(source: Path, target: Path) -> None:
+    """A copy that keeps the image's holes (mkfs.ext4 -d writes a sparse 4 GB file)."""
+    subprocess.run(
+        ["cp", "--sparse=always", "--reflink=auto", str(source), str(target)], check=True
+    )
 
 
 def _start(command: list[str], console: BinaryIO) -> subprocess.Popen[bytes]:
