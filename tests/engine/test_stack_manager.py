@@ -170,7 +170,9 @@ def test_the_metrics_controller_reports_each_service_as_the_manager_sees_it(
         name: {"status": s.status, "health": s.health, "ok": s.ok, "restart_count": s.restart_count}
         for name, s in manager.states().items()
     }
+    cgroups = {name: service.pop("cgroup") for name, service in services.items()}
     assert services == expected
+    assert all(cgroups.values()), cgroups  # each running container's, for ids2_container_*
     registry = CollectorRegistry()
     registry.register(StackCollector(store))
     assert registry.get_sample_value("ids2_stack_engine_up") == 1.0

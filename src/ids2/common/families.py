@@ -23,7 +23,19 @@ def labelled_gauge(
     name: str, documentation: str, label: str, values: Mapping[str, object]
 ) -> Iterable[Metric]:
     """A gauge with one label, one sample per numeric value; nothing when none is numeric."""
-    family = GaugeMetricFamily(name, documentation, labels=[label])
+    return _labelled(GaugeMetricFamily(name, documentation, labels=[label]), values)
+
+
+def labelled_counter(
+    name: str, documentation: str, label: str, values: Mapping[str, object]
+) -> Iterable[Metric]:
+    """A counter (name without _total) with one label, as labelled_gauge()."""
+    return _labelled(CounterMetricFamily(name, documentation, labels=[label]), values)
+
+
+def _labelled(
+    family: GaugeMetricFamily | CounterMetricFamily, values: Mapping[str, object]
+) -> Iterable[Metric]:
     numbers = {
         key: float(value)
         for key, value in values.items()

@@ -35,7 +35,7 @@ class ServiceState:
     A plain class rather than a dataclass: see the `ids2` package.
     """
 
-    __slots__ = ("cpus", "health", "restart_count", "service", "status")
+    __slots__ = ("cpus", "health", "pid", "restart_count", "service", "status")
 
     def __init__(
         self,
@@ -44,12 +44,14 @@ class ServiceState:
         health: str,  # healthy, unhealthy, starting, none
         restart_count: int,
         cpus: float | None,
+        pid: int = 0,  # the main process's on the host; 0 when it does not run
     ) -> None:
         self.service = service
         self.status = status
         self.health = health
         self.restart_count = restart_count
         self.cpus = cpus
+        self.pid = pid
 
     @property
     def ok(self) -> bool:
@@ -64,7 +66,8 @@ class ServiceState:
         quota, nano = host.get("CpuQuota") or 0, host.get("NanoCpus") or 0
         cpus = nano / 1e9 if nano else (quota / CPU_PERIOD_USEC if quota > 0 else None)
         status = str(state.get("Status") or "unknown")
-        return cls(service, status, health, int(attrs.get("RestartCount") or 0), cpus)
+        restarts, pid = int(attrs.get("RestartCount") or 0), int(state.get("Pid") or 0)
+        return cls(service, status, health, restarts, cpus, pid)
 
 
 def compose_command() -> list[str]:

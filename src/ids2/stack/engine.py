@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from ids2.stack.cgroup import cgroup_directories
 from ids2.stack.compose import PROJECT_LABEL, SERVICE_LABEL, ServiceState, StackError
 
 DEFAULT_SOCKET = Path("/var/run/docker.sock")
@@ -75,8 +76,9 @@ def stack_states(project: str, timeout: float = 2.0) -> dict[str, ServiceState]:
 
 
 def stack_report(project: str) -> dict[str, Any]:
-    """Each service's status, health, health-and-running verdict and restart count, or why
-    the engine could not be read: what `ids2 status` and ids2_stack_* show."""
+    """Each service's status, health, health-and-running verdict, restart count and the
+    cgroup directories of its running container, or why the engine could not be read: what
+    `ids2 status` and ids2_stack_* show, and where ids2_container_* are read."""
     try:
         states = stack_states(project)
     except StackError as error:
@@ -88,6 +90,7 @@ def stack_report(project: str) -> dict[str, Any]:
                 "health": state.health,
                 "ok": state.ok,
                 "restart_count": state.restart_count,
+                "cgroup": cgroup_directories(state.pid) if state.pid else {},
             }
             for name, state in sorted(states.items())
         }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -17,6 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from ids2.stack.cgroup import cgroup_directories
 from ids2.state import StateStore
 from ids2.status.figures import PIPELINE_QUERIES, pipeline_figures, query_value
 from tests.support.ports import free_port
@@ -113,6 +115,10 @@ def exporter(tmp_path: Path) -> Iterator[tuple[int, Path]]:
             "reloaded_at": time.time(),
         },
     )
+    # The root report, naming this test process's own cgroup as the container's.
+    vector = {"status": "running", "health": "healthy", "ok": True, "restart_count": 0}
+    vector["cgroup"] = cgroup_directories(os.getpid())
+    store.write("stack", {"services": {"vector": vector}})
     port = free_port()
     config = tmp_path / "config.yaml"
     config.write_text(
@@ -151,6 +157,8 @@ def test_scrape_passes_promtool_check_metrics(exporter: tuple[int, Path]) -> Non
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.strip() == "" and result.stderr.strip() == ""
+    for family in ("ids2_container_cpu_seconds_total", "ids2_container_memory_bytes"):
+        assert re.search(rf'\n{family}{{service="vector"}} [1-9][0-9.e+]*\n', text), family
     for line in (
         "ids2_throttle_level 2.0",
         "ids2_suricata_capture_kernel_drops_total 200.0",
