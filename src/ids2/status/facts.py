@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ids2.config.load import Config
+from ids2.stack.cgroup import container_usage
 from ids2.stack.up_state import not_running_reason
 from ids2.state import StateStore
 from ids2.status.figures import pipeline_figures
@@ -24,6 +25,8 @@ from ids2.suricata.collector import (
 )
 from ids2.system.unit_names import mount_unit_name
 from ids2.system.units import systemd_is_running
+
+MIB = 2**20
 
 
 def units(config: Config) -> tuple[str, ...]:
@@ -47,6 +50,15 @@ def _units(config: Config) -> dict[str, str]:
         ["systemctl", "is-active", *names], capture_output=True, text=True, check=False
     ).stdout.split()
     return dict(zip(names, states, strict=False))
+
+
+def _stack(store: StateStore) -> dict[str, Any] | None:
+    """The stack as the metrics controller last published it, with each running container's
+    CPU and memory figures read now from the cgroup the report names."""
+    stack: dict[str, Any] | None = _data(store, "metrics").get("stack")
+    for service in ((stack or {}).get("services") or {}).values():
+        service.update(container_usage(service.get("cgroup")))
+    return stack
 
 
 def _capture(config: Config) -> dict[str, Any]:
@@ -110,7 +122,7 @@ def collect_facts(config: Config, store: StateStore) -> dict[str, Any]:
         "ramdisk_lost_events": _data(store, "ramdisk").get("lost_events_total"),
         "state_disk": _disk(config["paths"]["state_dir"]),
         "last_deploy": _data(store, "deploy").get("summary"),
-        "stack": _data(store, "metrics").get("stack"),
+        "stack": _stack(store),
         "stack_not_running": not_running_reason(store),
         "first_boot": _data(store, "firstboot").get("summary"),
     }
@@ -127,9 +139,17 @@ def _stack_line(stack: dict[str, Any] | None) -> str:
     return ", ".join(
         f"{name} {s['status']}"
         + (f"/{s['health']}" if s["health"] != "none" else "")
+        + _memory_text(s)
         + (f" ({s['restart_count']} restarts)" if s["restart_count"] else "")
         for name, s in services.items()
     )
+
+
+def _memory_text(service: dict[str, Any]) -> str:
+    used, limit = service.get("memory_working_set_bytes"), service.get("memory_limit_bytes")
+    if used is None:
+        return ""
+    return f" {used / MIB:.0f}" + (f"/{limit / MIB:.0f}" if limit else "") + " MiB"
 
 
 def _pipeline_line(figures: dict[str, Any]) -> str:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
 
 from ids2.stack.cgroup import cgroup_directories, container_usage
+from ids2.state import StateStore
+from ids2.status.facts import _stack, _stack_line
 
 pytestmark = pytest.mark.integration
 
@@ -22,3 +25,13 @@ def test_the_test_processs_own_cgroup_is_found_and_read() -> None:
     usage = container_usage(directories)
     assert usage["cpu_seconds"] > 0
     assert usage["memory_bytes"] > 0
+
+
+def test_status_shows_the_memory_a_reported_container_uses_now(tmp_path: Path) -> None:
+    store = StateStore(tmp_path)
+    service = {"status": "running", "health": "none", "ok": True, "restart_count": 0}
+    service["cgroup"] = cgroup_directories(os.getpid())
+    store.write("metrics", {"stack": {"services": {"vector": service}}})
+    stack = _stack(store)
+    assert stack is not None
+    assert re.fullmatch(r"vector running \d+ MiB", _stack_line(stack))

@@ -99,5 +99,10 @@ def test_the_status_line_names_state_health_and_restarts() -> None:
     assert _stack_line({"services": SERVICES}) == (
         "grafana exited, vector running/healthy (2 restarts)"
     )
+    with_memory = {"vector": {**SERVICES["vector"], "memory_working_set_bytes": 73400320.0}}
+    with_limit = {"grafana": {**SERVICES["grafana"], "memory_limit_bytes": 2**28}}
+    assert _stack_line({"services": with_memory}) == "vector running/healthy 70 MiB (2 restarts)"
+    with_limit["grafana"]["memory_working_set_bytes"] = 2**27
+    assert _stack_line({"services": with_limit}) == "grafana exited 128/256 MiB"
     assert _stack_line({"error": "no Docker engine answers"}) == "no Docker engine answers"
     assert _stack_line({}) == "no containers (run ids2 deploy)"
