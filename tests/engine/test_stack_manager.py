@@ -147,7 +147,7 @@ def test_every_service_comes_up_healthy_with_its_rendered_limits(
         assert states[service].cpus == config["stack"][service]["cpus"]
     # Prometheus runs every shipped alert rule (it refuses to start on a bad rule file).
     groups = prometheus_api(engine, "rules")["groups"]
-    assert sum(len(group["rules"]) for group in groups) == shipped_rule_count() == 12
+    assert sum(len(group["rules"]) for group in groups) == shipped_rule_count() == 13
 
 
 def test_the_metrics_controller_reports_each_service_as_the_manager_sees_it(
