@@ -18,6 +18,7 @@ from ids2.deploy.runner import DeployError, Phase, Warned
 from ids2.notify.render import CONFIG_FILE as ALERTMANAGER_FILE
 from ids2.notify.render import TEMPLATE_FILE
 from ids2.stack.compose import StackManager
+from ids2.stack.engine import write_report
 from ids2.stack.evebox import CONFIG_FILE as EVEBOX_CONFIG
 from ids2.stack.evebox import ENV_FILE as EVEBOX_ENV
 from ids2.stack.evebox import data_directory as evebox_data_directory
@@ -26,6 +27,7 @@ from ids2.stack.images import pull_missing, service_images
 from ids2.stack.passwords import ensure_passwords
 from ids2.stack.prometheus import alertmanager_address
 from ids2.stack.render import CA_BUNDLE, LIMITS_FILE, compose_files, disabled_services
+from ids2.state import StateStore, runtime_dir
 from ids2.system.dropins import apply_units, install_units
 from ids2.system.units import systemctl, systemd_is_running
 
@@ -111,7 +113,8 @@ def _reload(url: str) -> None:
 
 def stack_up(context: DeployContext) -> str:
     """Phase D: pull the images the engine lacks, check the files phase B could not check
-    without them, bring the stack up (recreating what changed) and wait for health."""
+    without them, bring the stack up (recreating what changed), wait for health and write
+    the stack report."""
     stack = context.stack()
     evebox_data_directory(context.config)
     disabled = disabled_services(context.config)
@@ -119,13 +122,18 @@ def stack_up(context: DeployContext) -> str:
     history_dir = Path(context.config["deploy"]["history_dir"])
     checked = check_applied(context.unchecked, context.rendered_dir, history_dir)
     context.unchecked = unchecked_names(checked)
-    stack.up()
-    stack.remove(disabled)
-    restarted = (("vector", VECTOR_FILES), ("grafana", GRAFANA_FILES), ("evebox", EVEBOX_FILES))
-    for service, files in restarted:
-        if files & set(context.changed) and service not in disabled:
-            stack.restart(service)
-    states = stack.wait_healthy(STACK_HEALTH_TIMEOUT_SECONDS)
+    try:
+        stack.up()
+        stack.remove(disabled)
+        restarted = (("vector", VECTOR_FILES), ("grafana", GRAFANA_FILES), ("evebox", EVEBOX_FILES))
+        for service, files in restarted:
+            if files & set(context.changed) and service not in disabled:
+                stack.restart(service)
+        states = stack.wait_healthy(STACK_HEALTH_TIMEOUT_SECONDS)
+    finally:
+        # The containers as they are now, not until ids2-stack-report.timer's next run: for
+        # `ids2 status`, and for the resource controller waiting for containers to limit.
+        write_report(StateStore(runtime_dir()), context.config["stack"]["project_name"])
     health = ", ".join(f"{name} {state.health}" for name, state in sorted(states.items()))
     notes = "; ".join(f"{name}: {note}" for name, note in checked.items())
     return f"{health}; checked now that the images are here: {notes}" if checked else health
