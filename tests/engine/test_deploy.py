@@ -23,7 +23,7 @@ import psutil
 import pytest
 import yaml
 
-from ids2.stack.engine import REPORT_STATE
+from ids2.stack.report import REPORT_STATE
 from ids2.state import StateStore
 from ids2.suricata.socket import SuricataSocket, SuricataSocketError
 from tests.doubles.vector_standin import VectorStandIn

@@ -19,12 +19,11 @@ from typing import Any
 from urllib.parse import quote
 
 from ids2.stack.compose import PROJECT_LABEL, SERVICE_LABEL, ServiceState, StackError
+from ids2.stack.report import REPORT_STATE
 from ids2.state import StateStore
 
 DEFAULT_SOCKET = Path("/var/run/docker.sock")
 API_VERSION = "v1.41"  # served by Docker >= 20.10 and by podman 4
-REPORT_STATE = "stack"
-"""The report's state file in the runtime directory, written as root and read by ids2."""
 
 
 def engine_socket() -> Path:
