@@ -12,7 +12,7 @@ from ids2.common.apply import apply_files
 from ids2.config.load import Config
 from ids2.controllers import CONTROLLERS
 from ids2.deploy.history import ConfigHistory
-from ids2.deploy.recheck import check_applied, unchecked_names
+from ids2.deploy.recheck import check_pending, remember_unchecked
 from ids2.deploy.render import render_all
 from ids2.deploy.runner import DeployError, Phase, Warned
 from ids2.notify.render import CONFIG_FILE as ALERTMANAGER_FILE
@@ -54,8 +54,6 @@ class DeployContext:
     config: Config
     changed: list[str] = field(default_factory=list)
     rendered_names: list[str] = field(default_factory=list)
-    # Files applied without their check: the image it runs in was not there yet.
-    unchecked: list[str] = field(default_factory=list)
 
     @property
     def rendered_dir(self) -> Path:
@@ -77,7 +75,8 @@ def render_and_apply(context: DeployContext) -> str:
     report = apply_files(files, context.rendered_dir)
     context.changed = report.changed
     context.rendered_names = [rendered.name for rendered in files]
-    context.unchecked = unchecked_names(report.notes)
+    # Files applied without their check (its image is not here yet), for phase D.
+    remember_unchecked(Path(context.config["paths"]["state_dir"]), report.notes)
     # Only where systemd runs these units: a container or a test machine's own units stay.
     # The units first: a moved RAM disk must be mounted before Suricata restarts onto it.
     units, moved = "", False
@@ -120,8 +119,8 @@ def stack_up(context: DeployContext) -> str:
     disabled = disabled_services(context.config)
     pull_missing(stack.client(), service_images(stack.compose_files[0], disabled).values())
     history_dir = Path(context.config["deploy"]["history_dir"])
-    checked = check_applied(context.unchecked, context.rendered_dir, history_dir)
-    context.unchecked = unchecked_names(checked)
+    state_dir = Path(context.config["paths"]["state_dir"])
+    checked = check_pending(context.rendered_dir, history_dir, state_dir)
     try:
         stack.up()
         stack.remove(disabled)
