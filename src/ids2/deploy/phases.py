@@ -28,7 +28,7 @@ from ids2.stack.passwords import ensure_passwords
 from ids2.stack.prometheus import alertmanager_address
 from ids2.stack.render import CA_BUNDLE, LIMITS_FILE, compose_files, disabled_services
 from ids2.state import StateStore, runtime_dir
-from ids2.system.dropins import apply_units, install_units
+from ids2.system.dropins import SYSTEMD_DIR, apply_units, install_units
 from ids2.system.units import systemctl, systemd_is_running
 
 PROMETHEUS_RELOAD_URL = "http://127.0.0.1:9090/-/reload"
@@ -49,11 +49,13 @@ STACK_FILES = (
 
 @dataclass
 class DeployContext:
-    """What the phases share: the config, and what phase B changed (for reloads)."""
+    """What the phases share: the config, what phase B changed (for reloads), and where
+    the rendered units go."""
 
     config: Config
     changed: list[str] = field(default_factory=list)
     rendered_names: list[str] = field(default_factory=list)
+    systemd_dir: Path = SYSTEMD_DIR
 
     @property
     def rendered_dir(self) -> Path:
@@ -77,16 +79,22 @@ def render_and_apply(context: DeployContext) -> str:
     context.rendered_names = [rendered.name for rendered in files]
     # Files applied without their check (its image is not here yet), for phase D.
     remember_unchecked(Path(context.config["paths"]["state_dir"]), report.notes)
-    # Only where systemd runs these units: a container or a test machine's own units stay.
     # The units first: a moved RAM disk must be mounted before Suricata restarts onto it.
-    units, moved = "", False
-    if systemd_is_running() and os.geteuid() == 0:
-        installed = install_units(context.rendered_dir)
-        units, moved = apply_units(installed), bool(installed.old_points)
+    units, moved = install_rendered_units(context)
     reload_changed(context, suricata_restarted=moved)
     note = f"; generated the admin password of {' and '.join(generated)}" if generated else ""
     note += f"; {units}" if units else ""
     return f"changed: {', '.join(report.changed) or 'nothing'}{note}"
+
+
+def install_rendered_units(context: DeployContext) -> tuple[str, bool]:
+    """Install the rendered mount unit and drop-ins and make systemd act on them; what was
+    done, and whether the RAM disk moved (which restarts Suricata). Only where systemd runs
+    these units: a container's or a test machine's own units stay."""
+    if not (systemd_is_running() and os.geteuid() == 0):
+        return "", False
+    installed = install_units(context.rendered_dir, context.systemd_dir)
+    return apply_units(installed, context.systemd_dir), bool(installed.old_points)
 
 
 def reload_changed(context: DeployContext, suricata_restarted: bool = False) -> None:
