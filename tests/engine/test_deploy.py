@@ -23,6 +23,8 @@ import psutil
 import pytest
 import yaml
 
+from ids2.stack.report import REPORT_STATE
+from ids2.state import StateStore
 from ids2.suricata.socket import SuricataSocket, SuricataSocketError
 from tests.doubles.vector_standin import VectorStandIn
 from tests.engine.engine import Engine, terminate, wait_until
@@ -133,6 +135,8 @@ def container_ids(engine: Engine) -> dict[str, str]:
 
 
 def test_a_first_deploy_runs_every_phase(sensor: Sensor, engine: Engine) -> None:
+    # What ids2-stack-report.timer last saw, before the deploy started the stack.
+    StateStore(sensor.directory / "run").write(REPORT_STATE, {"services": {}})
     result = sensor.ids2("deploy")
     assert result.returncode == 0, result.stdout + result.stderr
     lines = phase_lines(result.stdout)
@@ -152,6 +156,10 @@ def test_a_first_deploy_runs_every_phase(sensor: Sensor, engine: Engine) -> None
         assert name in lines["B"]
     assert set(container_ids(engine)) == SERVICES
     assert all(f"{name} healthy" in lines["D"] for name in ("grafana", "vector", "evebox"))
+    # Phase D wrote the report of the containers it started: `ids2 status` shows them now.
+    report = json.loads((sensor.directory / "run" / "stack.json").read_text())
+    assert set(report["services"]) == SERVICES
+    assert all(service["ok"] for service in report["services"].values()), report
     assert "opensearch" in lines["C"]
     prefix = sensor.config["shipping"]["opensearch"]["index_prefix"]
     assert f"index template {prefix} created; ISM policy {prefix}-retention created" in lines["C"]

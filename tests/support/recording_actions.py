@@ -9,11 +9,14 @@ from ids2.system.throttle import LevelSettings
 
 @dataclass
 class RecordingActions:
-    """Records every applied level; answers with scripted results."""
+    """Records every applied level and whether the containers were part of it; answers
+    with scripted results (without the stack's when they were not)."""
 
     results: dict[str, str] = field(default_factory=lambda: {"suricata": "ok: recorded"})
     applied: list[LevelSettings] = field(default_factory=list)
+    with_containers: list[bool] = field(default_factory=list)
 
-    def apply(self, settings: LevelSettings) -> dict[str, str]:
+    def apply(self, settings: LevelSettings, containers: bool = True) -> dict[str, str]:
         self.applied.append(settings)
-        return dict(self.results)
+        self.with_containers.append(containers)
+        return {k: v for k, v in self.results.items() if containers or k != "stack"}

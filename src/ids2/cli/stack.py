@@ -33,12 +33,11 @@ def _stack_limits(args: argparse.Namespace) -> int:
 
 def _stack_report(args: argparse.Namespace) -> int:
     from ids2.config.load import load_config
-    from ids2.stack.engine import REPORT_STATE, stack_report
+    from ids2.stack.engine import write_report
     from ids2.state import StateStore, runtime_dir
 
     config = load_config(config_path(args.config))
-    report = stack_report(config["stack"]["project_name"])
-    StateStore(runtime_dir()).write(REPORT_STATE, report)
+    report = write_report(StateStore(runtime_dir()), config["stack"]["project_name"])
     if "error" in report:
         raise Ids2Error(report["error"])
     return 0

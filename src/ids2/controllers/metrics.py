@@ -22,7 +22,7 @@ from ids2.controllers.base import Controller
 from ids2.controllers.collector import ControllerStateCollector
 from ids2.errors import Ids2Error
 from ids2.stack.collector import StackCollector
-from ids2.stack.engine import REPORT_STATE
+from ids2.stack.report import REPORT_STATE
 from ids2.state import StateStore
 from ids2.suricata.collector import SuricataCollector
 from ids2.system.collector import SystemCollector

@@ -6,6 +6,8 @@ applies that level's real effects (Suricata's systemd limits, container CPU limi
 publishes the shipping pace for the stack side. Container limits are the root helper
 unit's to set (see `ids2.system.throttle_actions`); this process never holds the Docker
 socket, and it folds the helper's outcome into its own results when the helper is done.
+The helper is asked only while the latest stack report shows a running container: with
+none it could only fail, so the level waits for the report that shows one.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from ids2 import TYPE_CHECKING
 from ids2.config.values import Config
 from ids2.controllers.base import Controller
 from ids2.logsetup import Logger
+from ids2.stack.report import REPORT_STATE, no_running_container
 from ids2.state import StateStore
 from ids2.system.ramdisk import GuardReport, enforce, prune_alerts, usage_ratio
 from ids2.system.throttle import LevelSettings, choose_level, settings_for, thresholds
@@ -50,6 +53,7 @@ class ResourceController(Controller):
         self.ramdisk = GuardReport()
         self.requested_at = 0.0  # when the last level's actions were asked for
         self.helper_seen_at = 0.0  # the helper's last run already folded in
+        self.containers_wait: str | None = None  # why the level's container limits wait
 
     def setup(self) -> None:
         if self.actions is None:
@@ -84,6 +88,9 @@ class ResourceController(Controller):
             log.info("throttle level %d -> %d at %.0f %% load", self.level, level, load)
             self.level = level
             self._apply(settings_for(resources, level))
+        elif self.containers_wait and not no_running_container(self.state.read(REPORT_STATE)):
+            log.info("the stack runs: its containers go to level %d", self.level)
+            self._apply(settings_for(resources, self.level))
         self._follow_helper()
         settings = settings_for(resources, self.level)
         reason = "cpu" if cpu_smoothed >= memory_smoothed else "memory"
@@ -92,6 +99,8 @@ class ResourceController(Controller):
             f"level {self.level}: {reason} {load:.0f} % (cpu {cpu_smoothed:.0f} %, "
             f"ram {memory_smoothed:.0f} %), pace {settings.shipping_pace}"
         )
+        if self.containers_wait:
+            summary += f"; container limits wait for the stack: {self.containers_wait}"
         return self.publish(
             summary,
             healthy=not over,
@@ -138,9 +147,14 @@ class ResourceController(Controller):
             log.warning("throttle action on %s %s", target, result)
 
     def _apply(self, settings: LevelSettings) -> None:
+        """The level's actions; the containers' only where the latest stack report shows
+        one running (ids2-stack-limits@ would fail and stay failed), else they wait."""
         assert self.actions is not None
         self.requested_at = time.time()
-        self.action_results = self.actions.apply(settings)
+        self.containers_wait = no_running_container(self.state.read(REPORT_STATE))
+        self.action_results = self.actions.apply(settings, containers=not self.containers_wait)
+        if self.containers_wait:
+            self.action_results["stack"] = f"waiting: {self.containers_wait}"
         self._note_failures(self.action_results)
 
     def _note_failures(self, results: dict[str, str]) -> None:

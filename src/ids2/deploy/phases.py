@@ -12,12 +12,13 @@ from ids2.common.apply import apply_files
 from ids2.config.load import Config
 from ids2.controllers import CONTROLLERS
 from ids2.deploy.history import ConfigHistory
-from ids2.deploy.recheck import check_applied, unchecked_names
+from ids2.deploy.recheck import check_pending, remember_unchecked
 from ids2.deploy.render import render_all
 from ids2.deploy.runner import DeployError, Phase, Warned
 from ids2.notify.render import CONFIG_FILE as ALERTMANAGER_FILE
 from ids2.notify.render import TEMPLATE_FILE
 from ids2.stack.compose import StackManager
+from ids2.stack.engine import write_report
 from ids2.stack.evebox import CONFIG_FILE as EVEBOX_CONFIG
 from ids2.stack.evebox import ENV_FILE as EVEBOX_ENV
 from ids2.stack.evebox import data_directory as evebox_data_directory
@@ -26,7 +27,8 @@ from ids2.stack.images import pull_missing, service_images
 from ids2.stack.passwords import ensure_passwords
 from ids2.stack.prometheus import alertmanager_address
 from ids2.stack.render import CA_BUNDLE, LIMITS_FILE, compose_files, disabled_services
-from ids2.system.dropins import apply_units, install_units
+from ids2.state import StateStore, runtime_dir
+from ids2.system.dropins import SYSTEMD_DIR, apply_units, install_units
 from ids2.system.units import systemctl, systemd_is_running
 
 PROMETHEUS_RELOAD_URL = "http://127.0.0.1:9090/-/reload"
@@ -47,13 +49,13 @@ STACK_FILES = (
 
 @dataclass
 class DeployContext:
-    """What the phases share: the config, and what phase B changed (for reloads)."""
+    """What the phases share: the config, what phase B changed (for reloads), and where
+    the rendered units go."""
 
     config: Config
     changed: list[str] = field(default_factory=list)
     rendered_names: list[str] = field(default_factory=list)
-    # Files applied without their check: the image it runs in was not there yet.
-    unchecked: list[str] = field(default_factory=list)
+    systemd_dir: Path = SYSTEMD_DIR
 
     @property
     def rendered_dir(self) -> Path:
@@ -75,17 +77,24 @@ def render_and_apply(context: DeployContext) -> str:
     report = apply_files(files, context.rendered_dir)
     context.changed = report.changed
     context.rendered_names = [rendered.name for rendered in files]
-    context.unchecked = unchecked_names(report.notes)
-    # Only where systemd runs these units: a container or a test machine's own units stay.
+    # Files applied without their check (its image is not here yet), for phase D.
+    remember_unchecked(Path(context.config["paths"]["state_dir"]), report.notes)
     # The units first: a moved RAM disk must be mounted before Suricata restarts onto it.
-    units, moved = "", False
-    if systemd_is_running() and os.geteuid() == 0:
-        installed = install_units(context.rendered_dir)
-        units, moved = apply_units(installed), bool(installed.old_points)
+    units, moved = install_rendered_units(context)
     reload_changed(context, suricata_restarted=moved)
     note = f"; generated the admin password of {' and '.join(generated)}" if generated else ""
     note += f"; {units}" if units else ""
     return f"changed: {', '.join(report.changed) or 'nothing'}{note}"
+
+
+def install_rendered_units(context: DeployContext) -> tuple[str, bool]:
+    """Install the rendered mount unit and drop-ins and make systemd act on them; what was
+    done, and whether the RAM disk moved (which restarts Suricata). Only where systemd runs
+    these units: a container's or a test machine's own units stay."""
+    if not (systemd_is_running() and os.geteuid() == 0):
+        return "", False
+    installed = install_units(context.rendered_dir, context.systemd_dir)
+    return apply_units(installed, context.systemd_dir), bool(installed.old_points)
 
 
 def reload_changed(context: DeployContext, suricata_restarted: bool = False) -> None:
@@ -111,21 +120,27 @@ def _reload(url: str) -> None:
 
 def stack_up(context: DeployContext) -> str:
     """Phase D: pull the images the engine lacks, check the files phase B could not check
-    without them, bring the stack up (recreating what changed) and wait for health."""
+    without them, bring the stack up (recreating what changed), wait for health and write
+    the stack report."""
     stack = context.stack()
     evebox_data_directory(context.config)
     disabled = disabled_services(context.config)
     pull_missing(stack.client(), service_images(stack.compose_files[0], disabled).values())
     history_dir = Path(context.config["deploy"]["history_dir"])
-    checked = check_applied(context.unchecked, context.rendered_dir, history_dir)
-    context.unchecked = unchecked_names(checked)
-    stack.up()
-    stack.remove(disabled)
-    restarted = (("vector", VECTOR_FILES), ("grafana", GRAFANA_FILES), ("evebox", EVEBOX_FILES))
-    for service, files in restarted:
-        if files & set(context.changed) and service not in disabled:
-            stack.restart(service)
-    states = stack.wait_healthy(STACK_HEALTH_TIMEOUT_SECONDS)
+    state_dir = Path(context.config["paths"]["state_dir"])
+    checked = check_pending(context.rendered_dir, history_dir, state_dir)
+    try:
+        stack.up()
+        stack.remove(disabled)
+        restarted = (("vector", VECTOR_FILES), ("grafana", GRAFANA_FILES), ("evebox", EVEBOX_FILES))
+        for service, files in restarted:
+            if files & set(context.changed) and service not in disabled:
+                stack.restart(service)
+        states = stack.wait_healthy(STACK_HEALTH_TIMEOUT_SECONDS)
+    finally:
+        # The containers as they are now, not until ids2-stack-report.timer's next run: for
+        # `ids2 status`, and for the resource controller waiting for containers to limit.
+        write_report(StateStore(runtime_dir()), context.config["stack"]["project_name"])
     health = ", ".join(f"{name} {state.health}" for name, state in sorted(states.items()))
     notes = "; ".join(f"{name}: {note}" for name, note in checked.items())
     return f"{health}; checked now that the images are here: {notes}" if checked else health

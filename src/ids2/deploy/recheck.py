@@ -7,6 +7,10 @@ with a "not checked" note. Once phase D has the images, and before any service s
 such file gets its check. A refusal puts back the file's last recorded version from the
 config history (checked again) or, where the history has none (a first deploy), fails the
 phase with the tool's message: no service starts on a file nothing has checked.
+
+Phase B names those files in a small file of the state directory, and phase D forgets them
+once checked: `ids2 deploy --phase D` run alone, after a deploy that stopped before D,
+checks them too.
 """
 
 from __future__ import annotations
@@ -21,10 +25,41 @@ from ids2.deploy.history import ConfigHistory, HistoryError
 from ids2.deploy.render import validator_for
 from ids2.deploy.runner import DeployError
 
+PENDING_FILE = "deploy-unchecked"
+"""In paths.state_dir: the rendered files phase B applied unchecked, one name a line."""
+
 
 def unchecked_names(notes: dict[str, str]) -> list[str]:
     """The files whose check note (an apply report's) says an image check could not run."""
     return [name for name, note in notes.items() if lacked_image(note)]
+
+
+def remember_unchecked(state_dir: Path, notes: dict[str, str]) -> list[str]:
+    """Keep the names of the files `notes` (every rendered file's) say were applied
+    unchecked for phase D, replacing what an earlier phase B kept; those names."""
+    names = unchecked_names(notes)
+    path = state_dir / PENDING_FILE
+    if not names:
+        path.unlink(missing_ok=True)
+        return names
+    state_dir.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f".{PENDING_FILE}.new")
+    temp.write_text("".join(f"{name}\n" for name in names), encoding="utf-8")
+    os.replace(temp, path)
+    return names
+
+
+def check_pending(rendered_dir: Path, history_dir: Path, state_dir: Path) -> dict[str, str]:
+    """check_applied on the files phase B kept the names of, which are forgotten once
+    checked (kept when the check fails, for the next phase D); each one's note, by name."""
+    path = state_dir / PENDING_FILE
+    try:
+        names = path.read_text(encoding="utf-8").split()
+    except FileNotFoundError:
+        return {}
+    checked = check_applied(names, rendered_dir, history_dir)
+    remember_unchecked(state_dir, checked)
+    return checked
 
 
 def check_applied(names: Sequence[str], rendered_dir: Path, history_dir: Path) -> dict[str, str]:

@@ -30,7 +30,7 @@ from ids2.deploy.render import render_all
 from ids2.errors import Ids2Error
 from ids2.shipping.canary import CANARY_DIRECTORY
 from ids2.stack.compose import StackError
-from ids2.stack.engine import REPORT_STATE, stack_report
+from ids2.stack.engine import write_report
 from ids2.stack.up_state import clear_stack_outcome, publish_stack_outcome
 from ids2.state import StateStore, runtime_dir
 from ids2.status.report import collect, render_text
@@ -209,8 +209,7 @@ def _run(config: Config, config_path: Path, store: StateStore) -> int:
                 return 1
             if time.monotonic() >= next_status:
                 # No ids2-stack-report.timer runs here: this root process writes the report.
-                report = stack_report(config["stack"]["project_name"])
-                store.write(REPORT_STATE, report)
+                write_report(store, config["stack"]["project_name"])
                 print(render_text(collect(store)), flush=True)
                 next_status = time.monotonic() + STATUS_EVERY_SECONDS
     finally:

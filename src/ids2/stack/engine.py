@@ -20,11 +20,11 @@ from urllib.parse import quote
 
 from ids2.stack.cgroup import cgroup_directories
 from ids2.stack.compose import PROJECT_LABEL, SERVICE_LABEL, ServiceState, StackError
+from ids2.stack.report import REPORT_STATE
+from ids2.state import StateStore
 
 DEFAULT_SOCKET = Path("/var/run/docker.sock")
 API_VERSION = "v1.41"  # served by Docker >= 20.10 and by podman 4
-REPORT_STATE = "stack"
-"""The report's state file in the runtime directory, written as root and read by ids2."""
 
 
 def engine_socket() -> Path:
@@ -95,3 +95,10 @@ def stack_report(project: str) -> dict[str, Any]:
             for name, state in sorted(states.items())
         }
     }
+
+
+def write_report(store: StateStore, project: str) -> dict[str, Any]:
+    """The stack report, written to `store` for the metrics controller and `ids2 status`."""
+    report = stack_report(project)
+    store.write(REPORT_STATE, report)
+    return report

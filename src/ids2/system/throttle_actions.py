@@ -30,9 +30,10 @@ if TYPE_CHECKING:
     from ids2.system.throttle import LevelSettings
 
     class ThrottleActions(Protocol):
-        """Applies a level's settings; returns a line per action: 'ok: ...' or 'failed: ...'."""
+        """Applies a level's settings; returns a line per action: 'ok: ...' or 'failed: ...'.
+        Without `containers` it leaves the containers alone: none runs to be limited."""
 
-        def apply(self, settings: LevelSettings) -> dict[str, str]: ...
+        def apply(self, settings: LevelSettings, containers: bool = True) -> dict[str, str]: ...
 
 
 SURICATA_UNIT = "suricata.service"
@@ -108,11 +109,11 @@ class SystemActions:
     """The production actions of the resource controller: Suricata's limits through systemd
     and the helper unit for the containers'; no Docker socket in this process."""
 
-    def apply(self, settings: LevelSettings) -> dict[str, str]:
-        return {
-            "suricata": attempt(lambda: set_suricata_limits(settings)),
-            "stack": attempt(lambda: start_stack_limits(settings.level)),
-        }
+    def apply(self, settings: LevelSettings, containers: bool = True) -> dict[str, str]:
+        results = {"suricata": attempt(lambda: set_suricata_limits(settings))}
+        if containers:
+            results["stack"] = attempt(lambda: start_stack_limits(settings.level))
+        return results
 
 
 def attempt(action: Callable[[], str]) -> str:

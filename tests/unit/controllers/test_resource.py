@@ -11,11 +11,14 @@ import pytest
 from ids2.config.load import validate_document
 from ids2.config.machine import Machine
 from ids2.controllers.resource import ResourceController
+from ids2.stack.report import REPORT_STATE
 from ids2.state import StateStore
 from ids2.system.throttle_actions import LIMITS_STATE
 from tests.support.recording_actions import RecordingActions
 
 MACHINE = Machine(4, 8192, frozenset({"eth0"}))
+RUNNING = {"services": {"vector": {"status": "running", "health": "healthy", "ok": True}}}
+"""A stack report with a running container, as ids2-stack-report writes it."""
 
 
 def controller(
@@ -24,8 +27,11 @@ def controller(
     actions: RecordingActions,
     monkeypatch: pytest.MonkeyPatch,
     smoothing: int = 1,
+    stack_report: dict[str, object] | None = RUNNING,
 ) -> ResourceController:
     config = validate_document({"resources": {"smoothing_samples": smoothing}}, "t", MACHINE)
+    if stack_report is not None:
+        StateStore(tmp_path).write(REPORT_STATE, stack_report)
     samples: Iterator[float] = iter(loads)
 
     def cpu_percent(percpu: bool = False) -> list[float]:
@@ -128,3 +134,42 @@ def test_a_helper_run_for_an_older_level_that_ends_last_is_overruled(
     resource.step()
     assert [s.level for s in actions.applied] == [1, 3, 3]
     assert "vector" not in resource.action_results
+
+
+@pytest.mark.parametrize(
+    ("report", "why"),
+    [
+        (None, "no stack report yet"),
+        ({"services": {}}, "no container of the stack runs"),
+        (
+            {"services": {"vector": {"status": "exited", "health": "none", "ok": False}}},
+            "no container of the stack runs",
+        ),
+        ({"error": "no Docker engine answers"}, "the stack report says: no Docker engine answers"),
+    ],
+)
+def test_container_limits_wait_for_a_running_stack(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, report: dict[str, object] | None, why: str
+) -> None:
+    """With no container to limit, ids2-stack-limits@ could only fail and stay failed: the
+    helper is not asked, the state says why, and the level reaches the containers with the
+    first report that shows one running."""
+    store = StateStore(tmp_path)
+    actions = RecordingActions(results={"suricata": "ok: set", "stack": "ok: started"})
+    resource = controller(tmp_path, [0, 55, 55, 55, 55], actions, monkeypatch, stack_report=report)
+    resource.step()
+    resource.step()
+    assert actions.with_containers == [False]
+    assert resource.action_results == {"suricata": "ok: set", "stack": f"waiting: {why}"}
+    state = store.read("resource")
+    assert state is not None
+    assert state.data["summary"].endswith(f"; container limits wait for the stack: {why}")
+    assert resource.action_failures_total == 0
+    store.write(REPORT_STATE, RUNNING)
+    resource.step()
+    resource.step()
+    assert [s.level for s in actions.applied] == [1, 1]
+    assert actions.with_containers == [False, True]
+    assert resource.action_results == {"suricata": "ok: set", "stack": "ok: started"}
+    state = store.read("resource")
+    assert state is not None and "wait" not in state.data["summary"]

@@ -151,6 +151,9 @@ def test_the_helper_asks_systemd_for_the_levels_instance(monkeypatch: pytest.Mon
     results = SystemActions().apply(settings_for(RESOURCES, 2))
     assert results["stack"] == "ok: started ids2-stack-limits@2.service"
     assert calls[-1] == ("start", "--no-block", "ids2-stack-limits@2.service")
+    calls.clear()
+    assert "stack" not in SystemActions().apply(settings_for(RESOURCES, 2), containers=False)
+    assert [call[0] for call in calls] == ["set-property"]  # no container to limit: no helper
 
 
 @pytest.mark.parametrize("text", ["0", "1", "2", "3"])
