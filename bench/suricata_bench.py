@@ -4,14 +4,16 @@
    three runs each; packets per second (median, start-up taken out) and the ratio, and the
    alerts compared. A rate is printed only when every run decoded every packet (Suricata's
    own stats) and the work stands well clear of how much start-up varies; else why not.
-2. Live: the pcap replayed with tcpreplay over a veth pair at rising rates; the highest
-   rate each config takes with no kernel drops.
+2. Live: the pcap replayed with tcpreplay over a veth pair for a few seconds at doubling
+   rates, until Suricata drops packets or tcpreplay itself can go no faster (the rate it
+   reached, from its own statistics); the highest rate each config takes without kernel
+   drops, and which of the two set the limit.
 3. Privileges: the rendered config run as root, with run-as (Suricata drops to a user
    of its own after opening the capture, keeping CAP_NET_ADMIN, CAP_NET_RAW, CAP_SYS_NICE),
    and with run-as under setpriv: the drop-in's capability bounding set, no_new_privs and
    group (tests.support.sandbox). That approximates the unit's sandbox where systemd is not
    PID 1: not its namespaces (ProtectSystem=, PrivateTmp=, ...) nor its seccomp filter.
-   Offline packets per second and the ratio to root; live, the highest rate without drops.
+   Offline packets per second and the ratio to root; live, as in 2.
 Goal: the rendered config at least as fast as stock, with the same detections; run-as and
 the sandbox no slower than root.
 """
@@ -40,11 +42,12 @@ from tests.integration.suricata.test_crafted_pcaps import (  # noqa: E402
 )
 from tests.integration.suricata.test_live_capture import wait_capturing  # noqa: E402
 from tests.support.eve_counts import EveCounts, eve_counts  # noqa: E402
-from tests.support.netns import veth_namespace  # noqa: E402
+from tests.support.netns import VethNamespace, veth_namespace  # noqa: E402
 from tests.support.offline_rate import Timings, Unmeasurable, packets_per_second  # noqa: E402
 from tests.support.sandbox import sandbox_prefix  # noqa: E402
 from tests.support.session_pcap import write_sessions  # noqa: E402
 from tests.support.suricata_console import error_lines  # noqa: E402
+from tests.support.tcpreplay import Replayed, replayed  # noqa: E402
 from tests.support.users import system_user  # noqa: E402
 
 from ids2.config.load import validate_document  # noqa: E402
@@ -56,7 +59,9 @@ BENCH_USER = "ids2-bench-runas"
 # 11 packets each: 1.1 million packets are about 7 s of work offline against 0.5 s of
 # start-up on a 2-core x86_64 machine, where 10,000 gave about 1 s, too close to start-up.
 SESSIONS = int(os.environ.get("IDS2_BENCH_SESSIONS", "100000"))
-RATES = [20_000, 40_000, 80_000, 160_000, 320_000, 640_000]
+# Live: doubling from 20k; tcpreplay's ceiling or Suricata's drops end the climb first.
+RATES = [20_000 * 2**step for step in range(10)]
+LIVE_SECONDS = 5  # per rate: the rendered ring (26k packets) cannot hide a slower Suricata
 
 
 def build_pcap(path: Path) -> int:
@@ -174,17 +179,19 @@ def compare(results: dict[str, Result], baseline: str) -> None:
             )
 
 
-def live_drops(
+def live_step(
     config: Path,
-    interface: str,
+    namespace: VethNamespace,
     socket_path: Path,
-    namespace: object,
     pcap: Path,
     rate: int,
     rules: Path,
     directory: Path,
     prefix: tuple[str, ...] = (),
-) -> int:
+) -> tuple[Replayed, int, int, list[str]]:
+    """Suricata on the veth while tcpreplay sends LIVE_SECONDS of `rate` packets/s into it:
+    what tcpreplay sent, the packets Suricata captured, its kernel drops, its error lines."""
+    interface = namespace.host_interface
     # Root's, as /var/log/suricata: Suricata checks it is writable before it drops privileges.
     log_dir = directory / f"log-live-{socket_path.stem}"
     log_dir.mkdir(exist_ok=True)
@@ -207,24 +214,33 @@ def live_drops(
         text=True,
     )
     try:
-        wait_capturing(namespace, socket_path, process, 60)  # type: ignore[arg-type]
-        namespace.run(
+        wait_capturing(namespace, socket_path, process, 60)
+        replay = namespace.run(
             "tcpreplay",
             "-q",
             f"--pps={rate}",
-            "-i",  # type: ignore[attr-defined]
+            # Several packets per timer tick: one each cannot go past ~390k/s here.
+            f"--pps-multi={max(rate // 40_000, 1)}",
+            "--loop=0",
+            f"--limit={rate * LIVE_SECONDS}",
+            "--preload-pcap",
+            "-i",
             namespace.namespace.replace("ids2t-", "ids2p"),
             str(pcap),
-            timeout=600,
+            timeout=LIVE_SECONDS * 10 + 60,
         )
+        if replay.returncode != 0:
+            raise RuntimeError(f"tcpreplay failed: {replay.stdout}{replay.stderr}")
         time.sleep(2)
         from ids2.suricata.socket import SuricataSocket
 
         with SuricataSocket(socket_path) as control:
-            return int(control.command("iface-stat", iface=interface)["drop"])
+            counters = control.command("iface-stat", iface=interface)
     finally:
         process.terminate()
-        process.wait(timeout=30)
+        _, said = process.communicate(timeout=30)
+        clear_eve(log_dir)
+    return replayed(replay.stdout), int(counters["pkts"]), int(counters["drop"]), error_lines(said)
 
 
 def live(
@@ -232,31 +248,50 @@ def live(
     pcap: Path,
     rules: Path,
 ) -> None:
-    """The highest tcpreplay rate each variant (its config rendered for the veth) takes."""
+    """The highest rate each variant (its config rendered for the veth) takes without
+    kernel drops, and whether Suricata's drops or tcpreplay's own ceiling ended the climb."""
     with veth_namespace() as namespace:
-        interface = namespace.host_interface
         for name, (config_for, prefix, directory) in variants.items():
-            config = config_for(interface)
-            best = 0
+            config = config_for(namespace.host_interface)
+            best = 0.0
+            said: dict[str, None] = {}
             for rate in RATES:
-                drops = live_drops(
+                sent, captured, drops, lines = live_step(
                     config,
-                    interface,
-                    directory / f"{name}.socket",
                     namespace,
+                    directory / f"{name}.socket",
                     pcap,
                     rate,
                     rules,
                     directory,
                     prefix,
                 )
-                print(f"  {name:<16} {rate:>7} packets/s: {drops} kernel drops")
+                said.update(dict.fromkeys(lines))
+                failed = f", {sent.failed} failed to send" if sent.failed else ""
+                print(
+                    f"  {name:<16} asked {rate:>9} packets/s: tcpreplay sent {sent.packets} "
+                    f"at {sent.rate:.0f}/s{failed}; Suricata captured {captured}, "
+                    f"{drops} kernel drops"
+                )
                 if drops:
+                    verdict = (
+                        f"{best:.0f} packets/s; drops at {sent.rate:.0f}/s: Suricata's limit"
+                        if best
+                        else f"none: drops from the lowest rate ({sent.rate:.0f}/s)"
+                    )
                     break
-                best = rate
-            print(
-                f"  {name:<16} highest rate with 0 kernel drops: {best or 'below ' + str(RATES[0])}"
-            )
+                if not sent.reached(rate):
+                    verdict = (
+                        f"{sent.rate:.0f} packets/s, tcpreplay's ceiling (asked {rate}): "
+                        "Suricata's limit is not below it"
+                    )
+                    break
+                best = sent.rate
+            else:
+                verdict = f"{best:.0f} packets/s, the highest rate tried"
+            print(f"  {name:<16} highest rate with 0 kernel drops: {verdict}")
+            for line in said:
+                print(f"  {name:<16} Suricata: {line}")
 
 
 def privileges(directory: Path, pcap: Path, packets: int, rules: Path, empty: Path) -> None:
