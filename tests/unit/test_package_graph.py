@@ -95,5 +95,6 @@ def test_unit_tests_mirror_the_packages() -> None:
     unit = Path(__file__).resolve().parent
     packages = {path.name for path in SOURCE.iterdir() if (path / "__init__.py").is_file()}
     mirrored = {path.name for path in unit.iterdir() if (path / "__init__.py").is_file()}
-    # the test doubles are tested too, though they are not part of the package
-    assert mirrored - {"doubles"} <= packages, mirrored - packages
+    # the test doubles and the pure support helpers (of tests and benchmarks) are tested
+    # too, though they are not part of the package
+    assert mirrored - {"doubles", "support"} <= packages, mirrored - packages
