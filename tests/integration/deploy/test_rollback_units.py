@@ -19,6 +19,7 @@ from ids2.deploy.render import render_all
 from ids2.deploy.rollback import rollback
 from ids2.system.dropins import DROPIN_NAME, TIMER
 from ids2.system.unit_names import mount_unit_name
+from tests.support.fake_command import recording_command
 
 pytestmark = [
     pytest.mark.integration,
@@ -53,15 +54,10 @@ def deploy(context: DeployContext) -> None:
 def test_rollback_reinstalls_the_units_and_reloads_systemd(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    calls = tmp_path / "systemctl.calls"
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
     # The RAM disk's unit is active, as on a sensor: a changed one is reloaded (remounted).
-    (bin_dir / "systemctl").write_text(
-        f'#!/bin/sh\necho "$*" >> {calls}\n[ "$1" = is-active ] && echo active\nexit 0\n'
+    calls = recording_command(
+        tmp_path, monkeypatch, "systemctl", '[ "$1" = is-active ] && echo active\nexit 0'
     )
-    (bin_dir / "systemctl").chmod(0o755)
-    monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
     for module in ("ids2.deploy.phases", "ids2.system.dropins"):
         monkeypatch.setattr(f"{module}.systemd_is_running", lambda: True)
     (tmp_path / "ram disk").mkdir()

@@ -17,6 +17,7 @@ import pytest
 
 from ids2.deploy.engine import LocalEngine, answers, containers_conf
 from ids2.stack.compose import StackError
+from tests.support.fake_command import recording_command
 
 
 def answer_ping(path: Path) -> threading.Thread:
@@ -98,14 +99,9 @@ def test_with_systemd_the_first_socket_unit_that_starts_is_used(
     for unit in ("docker.socket", "podman.socket"):
         (units / unit).write_text("[Socket]\n")
     docker, podman = tmp_path / "docker.sock", tmp_path / "podman" / "podman.sock"
-    calls = tmp_path / "systemctl.calls"
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    (bin_dir / "systemctl").write_text(
-        f'#!/bin/sh\necho "$*" >> {calls}\n[ "$2" = podman.socket ] || exit 5\n'
+    calls = recording_command(
+        tmp_path, monkeypatch, "systemctl", '[ "$2" = podman.socket ] || exit 5'
     )
-    (bin_dir / "systemctl").chmod(0o755)
-    monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
     monkeypatch.setenv("DOCKER_HOST", "")  # none chosen; restored after the test
     monkeypatch.setattr("ids2.stack.engine.DEFAULT_SOCKET", docker)
     monkeypatch.setattr(
