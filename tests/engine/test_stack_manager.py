@@ -36,6 +36,7 @@ from ids2.deploy.render import render_all
 from ids2.shipping.vector import CONTAINER_CA_BUNDLE
 from ids2.stack.collector import StackCollector
 from ids2.stack.compose import StackError, StackManager
+from ids2.stack.engine import write_report
 from ids2.stack.render import compose_files, disabled_services
 from ids2.state import StateStore
 from ids2.system.throttle import LevelSettings, settings_for
@@ -283,7 +284,9 @@ class SystemdStartDouble:
         self.config = config
         self.runtime = runtime
 
-    def apply(self, settings: LevelSettings) -> dict[str, str]:
+    def apply(self, settings: LevelSettings, containers: bool = True) -> dict[str, str]:
+        if not containers:
+            return {}
         helper = run_helper(self.config, str(settings.level), self.runtime)
         return {"stack": f"ok: helper exited {helper.returncode}"}
 
@@ -304,6 +307,9 @@ def test_level_one_from_the_resource_controller_halves_vectors_cpu_alone(
     monkeypatch.setattr("psutil.cpu_percent", lambda percpu=False: [55.0, 55.0])
     monkeypatch.setattr("psutil.virtual_memory", lambda: SimpleNamespace(percent=20.0))
     runtime = tmp_path / "run"
+    # The root report the controller reads first: the running stack, from the engine.
+    monkeypatch.setenv("DOCKER_HOST", engine.docker_host)
+    write_report(StateStore(runtime), config["stack"]["project_name"])
     controller = ResourceController(
         config, StateStore(runtime), SystemdStartDouble(config, runtime)
     )
