@@ -21,6 +21,7 @@ from pathlib import Path
 
 from ids2.common.image_check import lacked_image
 from ids2.common.rendered import ValidationError
+from ids2.config.edit import write_atomically
 from ids2.deploy.history import ConfigHistory, HistoryError
 from ids2.deploy.render import validator_for
 from ids2.deploy.runner import DeployError
@@ -43,9 +44,7 @@ def remember_unchecked(state_dir: Path, notes: dict[str, str]) -> list[str]:
         path.unlink(missing_ok=True)
         return names
     state_dir.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f".{PENDING_FILE}.new")
-    temp.write_text("".join(f"{name}\n" for name in names), encoding="utf-8")
-    os.replace(temp, path)
+    write_atomically(path, "".join(f"{name}\n" for name in names))
     return names
 
 
