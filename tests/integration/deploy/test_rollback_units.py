@@ -11,35 +11,28 @@ from pathlib import Path
 import pytest
 
 from ids2.common.apply import apply_files
-from ids2.config.load import Config, validate_document
-from ids2.config.machine import Machine
+from ids2.config.load import Config
 from ids2.deploy.history import ConfigHistory
 from ids2.deploy.phases import DeployContext, install_rendered_units
 from ids2.deploy.render import render_all
 from ids2.deploy.rollback import rollback
 from ids2.system.dropins import DROPIN_NAME, TIMER
 from ids2.system.unit_names import mount_unit_name
+from tests.integration.deploy.sensor_config import config_in
 from tests.support.fake_command import recording_command
 
 pytestmark = [
     pytest.mark.integration,
     pytest.mark.skipif(os.geteuid() != 0, reason="the deploy installs units as root only"),
 ]
-MACHINE = Machine(cpu_count=4, memory_mb=8192, interfaces=frozenset({"eth0"}))
 
 
 def config(tmp_path: Path, calendar: str, size_mb: int) -> Config:
-    secrets = tmp_path / "secrets.yaml"
-    secrets.write_text("grafana_admin_password: s3cret-grafana\n")
-    secrets.chmod(0o600)
-    document = {
-        "paths": {"rendered_dir": str(tmp_path / "rendered")},
-        "deploy": {"history_dir": str(tmp_path / "history")},
-        "shipping": {"secrets_file": str(secrets)},
-        "sensor": {"rules": {"update_calendar": calendar}},
-        "ramdisk": {"mount_point": str(tmp_path / "ram disk"), "size_mb": size_mb},
-    }
-    return validate_document(document, "/etc/ids2/config.yaml", MACHINE)
+    return config_in(
+        tmp_path,
+        sensor={"rules": {"update_calendar": calendar}},
+        ramdisk={"mount_point": str(tmp_path / "ram disk"), "size_mb": size_mb},
+    )
 
 
 def deploy(context: DeployContext) -> None:

@@ -10,27 +10,13 @@ import pytest
 
 from ids2.common.apply import apply_files
 from ids2.common.rendered import ValidationError
-from ids2.config.load import Config, validate_document
-from ids2.config.machine import Machine
 from ids2.deploy.history import ConfigHistory
 from ids2.deploy.phases import DeployContext
 from ids2.deploy.render import render_all, validator_for
 from ids2.deploy.rollback import rollback
+from tests.integration.deploy.sensor_config import config_in
 
 pytestmark = pytest.mark.integration
-MACHINE = Machine(cpu_count=4, memory_mb=8192, interfaces=frozenset({"eth0"}))
-
-
-def config_in(tmp_path: Path) -> Config:
-    secrets = tmp_path / "secrets.yaml"
-    secrets.write_text("grafana_admin_password: s3cret-grafana\n")
-    secrets.chmod(0o600)
-    document = {
-        "paths": {"rendered_dir": str(tmp_path / "rendered")},
-        "deploy": {"history_dir": str(tmp_path / "history")},
-        "shipping": {"secrets_file": str(secrets)},
-    }
-    return validate_document(document, "/etc/ids2/config.yaml", MACHINE)
 
 
 def test_every_rendered_file_has_its_validator_by_name(tmp_path: Path) -> None:
