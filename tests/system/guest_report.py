@@ -248,6 +248,25 @@ def docker_socket_out_of_reach():
     report("stack_report_published", json.dumps(published(), sort_keys=True))
 
 
+def cgroup_figures_as_ids2():
+    """What the metrics exporter reads of a container's cgroup, on this guest's cgroup v2
+    and as its user ids2: the same functions on Suricata's service (busy, no memory limit)
+    and on a transient unit with MemoryMax=64M (not named ids2*: see prepare())."""
+    sh("systemd-run", "--unit=system-test-cgroup", "-p", "MemoryMax=64M", "sleep", "600")
+    wait(lambda: main_pid("system-test-cgroup.service") not in ("", "0"), 30)
+    figures = {}
+    for name, unit in (("suricata", SURICATA), ("limited", "system-test-cgroup.service")):
+        code = (
+            "import json; from ids2.stack.cgroup import cgroup_directories, container_usage;"
+            f"d = cgroup_directories({main_pid(unit)}); print(json.dumps([d, container_usage(d)]))"
+        )
+        said = as_ids2("/opt/venvs/ids2/bin/python", "-c", code)
+        figures[name] = json.loads(said[2:]) if said.startswith("0 ") else said
+    sh("systemctl", "stop", "system-test-cgroup.service")
+    report("cgroup_v2", (Path("/sys/fs/cgroup") / "cgroup.controllers").is_file())
+    report("cgroup_figures_as_ids2", json.dumps(figures, sort_keys=True))
+
+
 def suricata_config():
     """Which configuration the running Suricata was started on, from its command line."""
     pid = main_pid(SURICATA)
@@ -515,6 +534,7 @@ def main():
         "suricata_memoryhigh",
         sh("systemctl", "show", "-p", "MemoryHigh", "--value", "suricata.service"),
     )
+    cgroup_figures_as_ids2()
     docker_socket_out_of_reach()
 
     keys_reach_units()

@@ -145,6 +145,24 @@ def test_no_controller_can_reach_the_docker_socket(guest: dict[str, str]) -> Non
     assert "docker" not in guest["upgrade_groups_after"].split()
 
 
+def test_the_exporter_reads_cgroup_v2_figures_as_ids2(guest: dict[str, str]) -> None:
+    """Container CPU and memory come from cgroup files the kernel lets ids2 read: on trixie's
+    cgroup v2 (the Pi's), one directory holds both, and memory.max's "max" is no limit."""
+    assert guest["cgroup_v2"] == "True"
+    figures = json.loads(guest["cgroup_figures_as_ids2"])
+    for name, unit in (("suricata", "suricata"), ("limited", "system-test-cgroup")):
+        assert isinstance(figures[name], list), figures[name]  # else what ids2 was told
+        directories, usage = figures[name]
+        assert directories == dict.fromkeys(
+            ("cpu", "memory"), f"/sys/fs/cgroup/system.slice/{unit}.service"
+        )
+        assert usage["memory_bytes"] > 0
+        assert 0 <= usage["memory_working_set_bytes"] <= usage["memory_bytes"]
+    assert figures["suricata"][1]["cpu_seconds"] > 0
+    assert "memory_limit_bytes" not in figures["suricata"][1]
+    assert figures["limited"][1]["memory_limit_bytes"] == 64 * 1024 * 1024
+
+
 def test_a_moved_ram_disk_is_mounted_written_and_keeps_its_files(guest: dict[str, str]) -> None:
     """ramdisk.mount_point changed to /srv/ids2-ram and deployed (after size_mb 640)."""
     assert guest["move_deploy_render"] == "ok"
