@@ -20,6 +20,11 @@ done
 # too): bookworm has 13.11, its backports the newer one.
 installed_debhelper=$(dpkg-query -W -f='${Version}' debhelper 2>/dev/null || echo 0)
 dpkg --compare-versions "$installed_debhelper" ge 13.23~ || missing="$missing debhelper"
+# QEMU 10 (trixie's; bookworm's backports) runs trixie's arm64 programs about 8 times as fast
+# as bookworm's 7.2 (measured: a perl loop took 50 s on 7.2, 6 s on 10); its system emulators
+# come along, since the packages share qemu-system-common.
+installed_qemu=$(dpkg-query -W -f='${Version}' qemu-user-static 2>/dev/null || echo 0)
+dpkg --compare-versions "$installed_qemu" ge 1:10~ || missing="$missing qemu-user-static"
 
 # The opt-in arm64 suite runs arm64 programs in a chroot: binfmt_misc must be mounted and
 # qemu-user-static's entry registered. binfmt-support does that at boot where systemd runs
@@ -31,7 +36,17 @@ enable_arm64_emulation() {
         echo "binfmt_misc cannot be mounted here: the opt-in arm64 suite will skip" >&2
         return 0
     fi
-    [ -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ] || update-binfmts --enable qemu-aarch64 \
+    # QEMU 10 describes its entry in systemd-binfmt's format only. An entry registered by an
+    # older QEMU (no O flag) is replaced: with the F flag the kernel keeps the interpreter it
+    # opened at registration, so it would go on running the old QEMU. A current entry is left
+    # alone, as arm64 programs may be starting through it right now.
+    entry=/proc/sys/fs/binfmt_misc/qemu-aarch64
+    conf=/usr/lib/binfmt.d/qemu-aarch64.conf
+    wanted=$(sed 's/.*://' "$conf" | fold -w1 | sort | tr -d '\n')
+    have=$(sed -n 's/^flags: //p' "$entry" 2>/dev/null | fold -w1 | sort | tr -d '\n')
+    [ "$have" = "$wanted" ] && return 0
+    if [ -e "$entry" ]; then echo -1 > "$entry"; fi
+    /usr/lib/systemd/systemd-binfmt "$conf" \
         || echo "qemu-aarch64 cannot be registered: the opt-in arm64 suite will skip" >&2
 }
 
@@ -59,7 +74,8 @@ trap 'rm -f /usr/sbin/policy-rc.d' EXIT
 backports=""
 [ "${VERSION_CODENAME:-}" = bookworm ] && backports="-t bookworm-backports"
 # shellcheck disable=SC2086 # word splitting of the package list is intended
-apt-get install -y -q --no-install-recommends $backports suricata suricata-update debhelper
+apt-get install -y -q --no-install-recommends $backports suricata suricata-update debhelper \
+    qemu-user-static qemu-system-x86 qemu-system-arm
 # shellcheck disable=SC2086
 apt-get install -y -q --no-install-recommends $missing
 enable_arm64_emulation
