@@ -17,6 +17,7 @@ from prometheus_client.core import Metric
 
 from ids2.alerts.collector import AlertCollector
 from ids2.common.families import gauge
+from ids2.common.sizes import MIB
 from ids2.config.values import Config
 from ids2.controllers.base import Controller
 from ids2.controllers.collector import ControllerStateCollector
@@ -27,7 +28,6 @@ from ids2.state import StateStore
 from ids2.suricata.collector import SuricataCollector
 from ids2.system.collector import SystemCollector
 
-MIB = 1024 * 1024
 REPORT_STALE_SECONDS = 180.0
 """Three missed runs of ids2-stack-report.timer (every 60 s): the report says nothing now."""
 

@@ -23,6 +23,7 @@ from typing import Any
 from ids2.common.aws_endpoint import endpoint_region
 from ids2.common.env_files import env_safe
 from ids2.common.rendered import RenderedFile
+from ids2.common.sizes import MIB
 from ids2.config.load import Config, load_secrets
 from ids2.shipping.imports import IMPORT_DIRECTORY
 from ids2.shipping.vector_check import (
@@ -40,7 +41,6 @@ REDIS_URL = "redis://redis:6379/0"
 METRICS_ADDRESS = "0.0.0.0:9598"  # published on the host's 127.0.0.1 only
 API_ADDRESS = "0.0.0.0:8686"  # likewise; the compose health check asks /health
 MIN_DISK_BUFFER_BYTES = 268_435_488  # Vector refuses smaller disk buffers
-MIB = 1024 * 1024
 # A Suricata EVE file is deleted once it has been idle this much longer than the rotation
 # interval: Suricata opens a new file before its first write after an interval has passed,
 # so by then it can no longer be writing to the one deleted.

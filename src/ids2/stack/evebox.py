@@ -21,6 +21,7 @@ import yaml
 from ids2.common.env_files import HEADER, env_file, env_safe
 from ids2.common.eve_files import ALERTS_GLOB
 from ids2.common.rendered import RenderedFile, ValidationError
+from ids2.common.sizes import MIB
 from ids2.config.load import Config
 
 CONFIG_FILE = "evebox.yaml"
@@ -39,7 +40,7 @@ def document(config: Config) -> dict[str, Any]:
     retention: dict[str, Any] = {"days": evebox["retention_days"]}
     if evebox["retention_size_mb"]:
         # A string, in bytes: EveBox reads the size as text ("20 GB" or a byte count).
-        retention["size"] = str(evebox["retention_size_mb"] * 1024 * 1024)
+        retention["size"] = str(evebox["retention_size_mb"] * MIB)
     return {
         "data-directory": DATA_DIRECTORY,
         "http": {"host": "0.0.0.0", "tls": {"enabled": False}},

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from ids2.common.sizes import MIB
 from ids2.config.load import Config
 from ids2.stack.cgroup import container_usage
 from ids2.stack.up_state import not_running_reason
@@ -25,8 +26,6 @@ from ids2.suricata.collector import (
 )
 from ids2.system.unit_names import mount_unit_name
 from ids2.system.units import systemd_is_running
-
-MIB = 2**20
 
 
 def units(config: Config) -> tuple[str, ...]:

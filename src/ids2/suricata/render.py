@@ -23,6 +23,7 @@ import yaml
 from ids2.common.apply import as_applied
 from ids2.common.eve_files import ALERTS_FILENAME, EVE_FILENAME, SURICATA_USER, suricata_uid
 from ids2.common.rendered import RenderedFile, ValidationError, tool_missing_note
+from ids2.common.sizes import MIB
 from ids2.config.load import Config
 from ids2.suricata import PCAP_STEM
 
@@ -91,8 +92,8 @@ def ring_sizes(budget_mb: int, workers: int) -> tuple[int, int]:
     The rings live outside the memcaps; about a tenth of the budget goes to them, split
     between workers, in blocks of 1 MiB (capped so a 4 GiB budget stays sane).
     """
-    block_size = 1 << 20
-    ring_bytes = budget_mb * (1 << 20) // 10 // max(workers, 1)
+    block_size = MIB
+    ring_bytes = budget_mb * MIB // 10 // max(workers, 1)
     return max(min(ring_bytes // 2048, 1 << 16), 2048), block_size
 
 
