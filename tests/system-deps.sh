@@ -16,15 +16,18 @@ for package in $packages; do
         || missing="$missing $package"
 done
 
+# A package older than `version` counts as missing (bookworm-backports has the newer one).
+require_version() {
+    installed=$(dpkg-query -W -f='${Version}' "$1" 2>/dev/null || echo 0)
+    dpkg --compare-versions "$installed" ge "$2" || missing="$missing $1"
+}
 # debian/control wants debhelper >= 13.23 (units in /usr/lib/systemd/system, on bookworm
-# too): bookworm has 13.11, its backports the newer one.
-installed_debhelper=$(dpkg-query -W -f='${Version}' debhelper 2>/dev/null || echo 0)
-dpkg --compare-versions "$installed_debhelper" ge 13.23~ || missing="$missing debhelper"
-# QEMU 10 (trixie's; bookworm's backports) runs trixie's arm64 programs about 8 times as fast
-# as bookworm's 7.2 (measured: a perl loop took 50 s on 7.2, 6 s on 10); its system emulators
-# come along, since the packages share qemu-system-common.
-installed_qemu=$(dpkg-query -W -f='${Version}' qemu-user-static 2>/dev/null || echo 0)
-dpkg --compare-versions "$installed_qemu" ge 1:10~ || missing="$missing qemu-user-static"
+# too): bookworm has 13.11.
+require_version debhelper 13.23~
+# QEMU 10 (trixie's) runs trixie's arm64 programs about 8 times as fast as bookworm's 7.2
+# (measured: a perl loop took 50 s on 7.2, 6 s on 10); its system emulators come along,
+# since the packages share qemu-system-common.
+require_version qemu-user-static 1:10~
 
 # The opt-in arm64 suite runs arm64 programs in a chroot: binfmt_misc must be mounted and
 # qemu-user-static's entry registered. binfmt-support does that at boot where systemd runs
