@@ -13,7 +13,7 @@ from tests.support.netns import VethNamespace, veth_namespace
 from tests.support.suricata_console import error_lines
 from tests.support.tcpreplay import Replayed, replayed
 
-from suricata_rates.offline import clear_eve
+from suricata_rates.offline import clear_eve, suricata_command
 
 # Live: doubling from 20k; tcpreplay's ceiling or Suricata's drops end the climb first.
 RATES = [20_000 * 2**step for step in range(10)]
@@ -37,19 +37,15 @@ def live_step(
     log_dir = directory / f"log-live-{socket_path.stem}"
     log_dir.mkdir(exist_ok=True)
     process = subprocess.Popen(
-        [
-            *prefix,
-            "suricata",
-            "-c",
-            str(config),
+        suricata_command(
+            prefix,
+            config,
+            rules,
+            log_dir,
             f"--af-packet={interface}",
-            "-S",
-            str(rules),
-            "-l",
-            str(log_dir),
             "--set",
             f"unix-command.filename={socket_path}",
-        ],
+        ),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,

@@ -12,20 +12,32 @@ from tests.support.eve_counts import EveCounts, eve_counts
 from tests.support.offline_rate import Timings, Unmeasurable, packets_per_second
 from tests.support.suricata_console import error_lines
 
+from ids2.common.eve_files import ALERTS_GLOB, EVE_GLOB
+
 Variant = tuple[Path, tuple[str, ...], Path]
 """A config, the command line's prefix and the directory it may write."""
 Result = tuple[float | None, Counter[int]]
 """Packets per second (None: not measurable) and the alerts of a variant."""
 
 
+def suricata_command(
+    prefix: tuple[str, ...], config: Path, rules: Path, log_dir: Path, *options: str
+) -> list[str]:
+    """Suricata on `config` with the bench's `rules`, logging to `log_dir`, after `prefix`
+    (setpriv for the sandbox), with the run's own `options` (its packet source)."""
+    return [*prefix, "suricata", "-c", str(config), "-S", str(rules), "-l", str(log_dir), *options]
+
+
+def eve_files(log_dir: Path) -> list[Path]:
+    """A run's EVE files: stock's in `log_dir`, the rendered config's beside it (in the
+    variant's directory, as on the RAM disk)."""
+    return [*log_dir.glob("eve*.json"), *log_dir.parent.glob(EVE_GLOB)]
+
+
 def clear_eve(log_dir: Path) -> None:
-    """Remove a run's EVE files: stock's in `log_dir`, the rendered config's beside it (in
-    the variant's directory). Gigabytes over a whole bench, and each run counts its own."""
-    for old in [
-        *log_dir.glob("eve*.json"),
-        *log_dir.parent.glob("eve-*.json"),
-        *log_dir.parent.glob("alerts.json.*"),
-    ]:
+    """Remove a run's EVE files and the rendered config's alert files: gigabytes over a
+    whole bench, and each run counts its own."""
+    for old in [*eve_files(log_dir), *log_dir.parent.glob(ALERTS_GLOB)]:
         old.unlink()
 
 
@@ -36,27 +48,13 @@ def offline_run(
     clear_eve(log_dir)
     started = time.monotonic()
     result = subprocess.run(
-        [
-            *prefix,
-            "suricata",
-            "-c",
-            str(config),
-            "-r",
-            str(pcap),
-            "-S",
-            str(rules),
-            "-l",
-            str(log_dir),
-            "-k",
-            "none",
-        ],
+        suricata_command(prefix, config, rules, log_dir, "-r", str(pcap), "-k", "none"),
         check=True,
         capture_output=True,
         text=True,
     )
     elapsed = time.monotonic() - started
-    files = [*log_dir.glob("eve*.json"), *log_dir.parent.glob("eve-*.json")]
-    counts = eve_counts(line for path in files for line in path.open())
+    counts = eve_counts(line for path in eve_files(log_dir) for line in path.open())
     return elapsed, counts, error_lines(result.stdout + result.stderr)
 
 
